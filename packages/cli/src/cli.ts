@@ -1,0 +1,56 @@
+import { ConfigError } from '@ami/shared/config';
+
+export interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[]) => Promise<number>;
+}
+
+export const commands: Readonly<Record<string, Command>> = {
+  infra: {
+    summary: 'Provision and control local Kafka, Redis and MinIO (up|down|status|logs|env)',
+    run: async (argv) => (await import('@ami/infra')).runInfraCli(argv),
+  },
+  up: {
+    summary: 'Start the platform on local infrastructure (today: the infrastructure; see README)',
+    run: async (argv) => (await import('./up.ts')).runUp(argv),
+  },
+  bench: {
+    summary: 'Run benchmarks and write bench/results/<name>.json',
+    run: async (argv) => (await import('./bench.ts')).runBench(argv),
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'usage: pnpm ami <command> [options]   (or: npm run ami -- <command> [options])',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `pnpm ami <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`ami: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ami ${name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ami ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
