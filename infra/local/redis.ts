@@ -102,7 +102,7 @@ export const redisService: LocalService = {
   name: 'redis',
   address: (ctx) => ctx.config.connection.redisUrl,
   ports: (ctx) => [ctx.config.ports.redisPort],
-  markers: (ctx) => [sourceFiles.redisConf, ctx.paths.redisDataDir],
+  markers: (ctx) => [ctx.paths.redisDataDir],
   async prepare(ctx): Promise<LaunchSpec> {
     const bin = await requireRedisServer(ctx);
     mkdirSync(ctx.paths.redisDataDir, { recursive: true });
