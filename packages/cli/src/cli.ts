@@ -14,6 +14,10 @@ export const commands: Readonly<Record<string, Command>> = {
     summary: 'Start the platform on local infrastructure (today: the infrastructure; see README)',
     run: async (argv) => (await import('./up.ts')).runUp(argv),
   },
+  config: {
+    summary: 'List every setting with its default; --check validates the environment',
+    run: async (argv) => (await import('./config.ts')).runConfig(argv),
+  },
   bench: {
     summary: 'Run benchmarks and write bench/results/<name>.json',
     run: async (argv) => (await import('./bench.ts')).runBench(argv),

@@ -88,7 +88,7 @@ export const runtimeSettings = {
   cacheDir: setting(
     'AMI_CACHE_DIR',
     'Directory for local infra binaries, data and the S3 object cache (outside the source tree)',
-    join(homedir(), '.cache', 'ami-platform'),
+    (env) => join(env.HOME || homedir(), '.cache', 'ami-platform'),
     parse.string({ nonEmpty: true }),
   ),
   kafkaClientId: setting(
@@ -148,13 +148,6 @@ export interface AmiConfig {
   readonly ports: InfraPorts;
 }
 
-const allGroups = {
-  connection: connectionSettings,
-  runtime: runtimeSettings,
-  topics: topicSettings,
-  ports: infraPortSettings,
-} as const;
-
 /** Loads and validates the whole core configuration; one ConfigError names every bad variable. */
 export function loadConfig(env: Env = process.env): AmiConfig {
   const merged = { ...connectionSettings, ...runtimeSettings, ...topicSettings, ...infraPortSettings };
@@ -169,10 +162,21 @@ export function loadConfig(env: Env = process.env): AmiConfig {
   };
 }
 
-/** Markdown table of every core setting with its default, for README/docs generation and `--help`. */
-export function settingsTable(env: Env = {}): string {
-  const rows = Object.values(allGroups).flatMap((g) =>
-    Object.values(g).map((s) => `| \`${s.env}\` | \`${defaultOf(s, env)}\` | ${s.doc} |`),
+/** The core setting groups, by section title (packages add theirs in `pnpm ami config`). */
+export const coreSettingGroups: Readonly<Record<string, SettingsSpec>> = {
+  'Connections (SPEC 2)': connectionSettings,
+  Runtime: runtimeSettings,
+  'Kafka topics (SPEC 3.1)': topicSettings,
+  'Local infrastructure ports': infraPortSettings,
+};
+
+/** Markdown table of settings (default: the core groups) with their defaults, for docs and `--help`. */
+export function settingsTable(
+  groups: Readonly<Record<string, SettingsSpec>> = coreSettingGroups,
+  env: Env = {},
+): string {
+  const rows = Object.values(groups).flatMap((g) =>
+    Object.values(g).map((s) => `| \`${s.env}\` | \`${defaultOf(s, env) || '(empty)'}\` | ${s.doc} |`),
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
