@@ -1,0 +1,87 @@
+/**
+ * Speed-layer settings (environment, with defaults; `readSettings` reports every bad one at once).
+ */
+import {
+  parse,
+  readSettings,
+  setting,
+  type Env,
+  type SettingsOf,
+  type SettingsSpec,
+} from '@ami/shared/config';
+import { assertKeyPrefix } from './realtime-view/keys.ts';
+
+export const speedLayerSettings = {
+  groupId: setting(
+    'AMI_SPEED_GROUP_ID',
+    'Kafka consumer group of the speed layer',
+    'ami-speed-layer',
+    parse.string({ nonEmpty: true }),
+  ),
+  allowedLatenessS: setting(
+    'AMI_SPEED_ALLOWED_LATENESS_S',
+    'Allowed lateness of the event-time watermark (seconds)',
+    '600',
+    parse.int(0, 7 * 86_400),
+  ),
+  idleTimeoutS: setting(
+    'AMI_SPEED_IDLE_TIMEOUT_S',
+    'A partition without messages for this long no longer holds the global watermark back (seconds)',
+    '60',
+    parse.int(1, 86_400),
+  ),
+  retentionDays: setting(
+    'AMI_SPEED_RETENTION_DAYS',
+    'Hard cap of provisional retention: reads whose local day is more than this many days before the partition watermark are skipped and counted',
+    '7',
+    parse.int(1, 60),
+  ),
+  maxMessagesPerChunk: setting(
+    'AMI_SPEED_CHUNK_MESSAGES',
+    'Messages applied per Redis script call (one fence update each)',
+    '2000',
+    parse.int(1, 100_000),
+  ),
+  maxBytesPerPartition: setting(
+    'AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION',
+    'Kafka fetch limit per partition (bytes): bounds a batch',
+    String(1024 * 1024),
+    parse.int(1024, 256 * 1024 * 1024),
+  ),
+  partitionsConsumedConcurrently: setting(
+    'AMI_SPEED_CONCURRENT_PARTITIONS',
+    'Partitions processed concurrently by one process',
+    '2',
+    parse.int(1, 64),
+  ),
+  keyPrefix: setting(
+    'AMI_SPEED_KEY_PREFIX',
+    'Prefix of the realtime-view Redis keys (inside the hash tag)',
+    'rv',
+    (raw) => assertKeyPrefix(raw),
+  ),
+  metricsPort: setting(
+    'AMI_SPEED_METRICS_PORT',
+    'Port of /metrics on 127.0.0.1 (0 = any free port)',
+    '9464',
+    parse.int(0, 65_535),
+  ),
+  topologyFile: setting(
+    'AMI_TOPOLOGY_FILE',
+    'Topology JSONL (SPEC 3.4 rows, e.g. the simulator output); empty = no topology: no UNKNOWN_METER check and no substation/region aggregates',
+    '',
+    parse.string(),
+  ),
+  fromBeginning: setting(
+    'AMI_SPEED_FROM_BEGINNING',
+    'Where a new consumer group starts: true = earliest offset, false = latest',
+    'true',
+    parse.bool,
+  ),
+} as const satisfies SettingsSpec;
+
+export type SpeedLayerSettings = SettingsOf<typeof speedLayerSettings>;
+
+export function loadSpeedLayerSettings(env: Env = process.env): SpeedLayerSettings {
+  return readSettings(speedLayerSettings, env);
+}

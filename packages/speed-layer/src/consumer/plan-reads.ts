@@ -1,0 +1,140 @@
+/**
+ * Turns one Kafka batch of the reads topic into what the consumer does with it: chunks of valid
+ * INTERVAL reads for apply.lua (each with its fence offset), DLQ records for invalid messages, and
+ * counts. Pure apart from the watermark state it advances, so replay decisions are testable.
+ */
+import {
+  checkKnownMeter,
+  failure,
+  makeDlqRecord,
+  validateRead,
+  type DlqRecord,
+  type ReadValidationContext,
+  type TopologyIndex,
+  type ValidIntervalRead,
+} from '@ami/shared/contracts';
+import { toApplyRead, type ApplyRead } from '../realtime-view/apply-args.ts';
+import type { ApplyChunk } from '../realtime-view/apply.ts';
+import type { GridAttribution } from '../realtime-view/keys.ts';
+import { isBeyondRetention, type PartitionWatermarks } from '../watermark.ts';
+
+export interface InboundMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface ReadPlanContext {
+  readonly topic: string;
+  readonly partition: number;
+  readonly keyPrefix: string;
+  readonly timeZone: string;
+  readonly nowMs: number;
+  readonly validation: ReadValidationContext;
+  /** When given, unknown meters go to the DLQ and substation/region come from it. */
+  readonly topology: TopologyIndex | undefined;
+  readonly retentionDays: number;
+  /** Messages per apply.lua call (the chunk's fence moves once per call). */
+  readonly maxMessagesPerChunk: number;
+  readonly watermarks: PartitionWatermarks;
+}
+
+export interface ReadPlanCounts {
+  valid: number;
+  invalid: number;
+  /** Valid DAILY register reads: not part of the provisional view (batch VEE uses them). */
+  registers: number;
+  /** Valid reads older than provisional retention: left to the batch layer. */
+  beyondRetention: number;
+}
+
+export interface ReadPlan {
+  readonly chunks: ApplyChunk[];
+  readonly dlq: DlqRecord[];
+  readonly counts: ReadPlanCounts;
+  /** read_ts of each applied read (for freshness metrics). */
+  readonly appliedReadTsMs: number[];
+}
+
+function attributionOf(read: ValidIntervalRead, ctx: ReadPlanContext): GridAttribution | DlqReason {
+  let substationId = '';
+  let region = '';
+  if (ctx.topology !== undefined) {
+    const known = checkKnownMeter(read, ctx.topology);
+    if (!known.ok) return { failure: known };
+    substationId = known.topology.substation_id;
+    region = known.topology.region;
+  }
+  return { transformerId: read.transformer_id, feederId: read.feeder_id, substationId, region };
+}
+
+interface DlqReason {
+  readonly failure: Parameters<typeof makeDlqRecord>[0]['failure'];
+}
+
+export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlanContext): ReadPlan {
+  const chunks: ApplyChunk[] = [];
+  const dlq: DlqRecord[] = [];
+  const counts: ReadPlanCounts = { valid: 0, invalid: 0, registers: 0, beyondRetention: 0 };
+  const appliedReadTsMs: number[] = [];
+  let reads: ApplyRead[] = [];
+  let maxEventMs: number | undefined;
+  let inChunk = 0;
+
+  const toDlq = (m: InboundMessage, f: DlqReason['failure']) => {
+    counts.invalid++;
+    dlq.push(
+      makeDlqRecord({
+        payload: m.value,
+        failure: f,
+        stage: 'speed',
+        sourceTopic: ctx.topic,
+        sourcePartition: ctx.partition,
+        sourceOffset: m.offset,
+        key: m.key,
+        receivedAtMs: ctx.nowMs,
+      }),
+    );
+  };
+
+  for (const m of messages) {
+    const v = validateRead(m.value, ctx.validation);
+    if (!v.ok) toDlq(m, v);
+    else {
+      const read = v.read;
+      const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, ctx) : undefined;
+      if (attribution !== undefined && 'failure' in attribution) toDlq(m, attribution.failure);
+      else {
+        counts.valid++;
+        const eventMs = read.intervalStartMs;
+        const watermark = ctx.watermarks.partitionWatermark(ctx.partition);
+        ctx.watermarks.observe(ctx.partition, eventMs, ctx.nowMs);
+        if (maxEventMs === undefined || eventMs > maxEventMs) maxEventMs = eventMs;
+        if (read.read_type === 'DAILY' || attribution === undefined) counts.registers++;
+        else if (isBeyondRetention(eventMs, watermark, ctx.retentionDays, ctx.timeZone))
+          counts.beyondRetention++;
+        else {
+          try {
+            reads.push(toApplyRead(read, m.offset, attribution, ctx));
+            appliedReadTsMs.push(read.readTsMs);
+          } catch (err) {
+            counts.valid--;
+            toDlq(m, failure('OUT_OF_RANGE', err instanceof Error ? err.message : String(err)));
+          }
+        }
+      }
+    }
+    inChunk++;
+    if (inChunk >= ctx.maxMessagesPerChunk) {
+      chunks.push({ partition: ctx.partition, lastOffset: m.offset, maxEventMs, reads });
+      reads = [];
+      maxEventMs = undefined;
+      inChunk = 0;
+    }
+  }
+  const last = messages[messages.length - 1];
+  if (inChunk > 0 && last !== undefined) {
+    chunks.push({ partition: ctx.partition, lastOffset: last.offset, maxEventMs, reads });
+  }
+  return { chunks, dlq, counts, appliedReadTsMs };
+}

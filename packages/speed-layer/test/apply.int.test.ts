@@ -1,0 +1,125 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedis } from '@ami/shared/clients';
+import { buildTopologyIndex } from '@ami/shared/contracts';
+import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
+import {
+  PartitionWatermarks,
+  applyChunk,
+  partitionOfMeter,
+  planReadBatch,
+  readFence,
+  type InboundMessage,
+} from '../src/index.ts';
+import { viewAsModel, normalise } from './support/compare.ts';
+import { TZ, dayOfMessages, fleet, model, topologyRows } from './support/fleet.ts';
+
+const PARTITIONS = 6;
+const DATE = '2025-03-10';
+
+describe('apply.lua against real Redis', () => {
+  const redis = createRedis(integrationConfig(), { connectionName: 'speed-apply-it' });
+  const prefixes: string[] = [];
+
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      for (let p = 0; p < PARTITIONS; p++) {
+        const keys = await redis.keys(`{${prefix}:${p}}:*`);
+        for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      }
+    }
+    redis.disconnect();
+  });
+
+  /** Splits messages by partition in order, with offsets 0…n per partition (as Kafka would). */
+  function byPartition(values: readonly { key: string | null; value: string }[]) {
+    const out = new Map<number, InboundMessage[]>();
+    for (const m of values) {
+      const p = partitionOfMeter(m.key ?? '', PARTITIONS);
+      const list = out.get(p) ?? [];
+      list.push({
+        offset: String(list.length),
+        key: m.key === null ? null : Buffer.from(m.key),
+        value: Buffer.from(m.value),
+      });
+      out.set(p, list);
+    }
+    return out;
+  }
+
+  async function applyAll(
+    prefix: string,
+    parts: Map<number, InboundMessage[]>,
+    chunk: number,
+    nowMs: number,
+  ) {
+    const meters = fleet(20);
+    const topology = buildTopologyIndex(topologyRows(meters));
+    const totals = { inserted: 0, replaced: 0, unchanged: 0, replayed: 0, dlq: 0 };
+    const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
+    for (const [p, messages] of parts) {
+      const fence = await readFence(redis, prefix, p);
+      watermarks.restore(p, fence.maxEventMs, nowMs);
+      const plan = planReadBatch(messages, {
+        topic: 'reads',
+        partition: p,
+        keyPrefix: prefix,
+        timeZone: TZ,
+        nowMs,
+        validation: { nowMs, timeZone: TZ },
+        topology,
+        retentionDays: 7,
+        maxMessagesPerChunk: chunk,
+        watermarks,
+      });
+      totals.dlq += plan.dlq.length;
+      for (const c of plan.chunks) {
+        const r = await applyChunk(redis, prefix, c);
+        totals.inserted += r.inserted;
+        totals.replaced += r.replaced;
+        totals.unchanged += r.unchanged;
+        totals.replayed += r.replayed;
+      }
+    }
+    return totals;
+  }
+
+  it('applies duplicates, corrections and ties exactly, and a replay changes nothing', async () => {
+    const prefix = uniqueName('rvit');
+    prefixes.push(prefix);
+    const meters = fleet(20);
+    const messages = dayOfMessages(meters, DATE, 42, {
+      duplicates: 150,
+      corrections: 200,
+      ties: 40,
+      invalid: 12,
+    });
+    const nowMs = Date.now();
+    const parts = byPartition(messages);
+    const expected = normalise(
+      model(
+        [...parts.values()].flatMap((ms) => ms.map((m) => (m.value as Buffer).toString())),
+        meters,
+        nowMs,
+      ),
+    );
+
+    const first = await applyAll(prefix, parts, 97, nowMs);
+    expect(first.dlq).toBe(12);
+    expect(first.inserted).toBe(20 * 96);
+    expect(first.replaced).toBeGreaterThan(100);
+    expect(first.unchanged).toBeGreaterThan(100);
+    expect(first.replayed).toBe(0);
+    const after1 = await viewAsModel(redis, prefix, PARTITIONS, meters, DATE);
+    expect(after1.meterDays).toEqual(expected.meterDays);
+    expect(after1.grid).toEqual(expected.grid);
+    const energy = [...expected.meterDays.values()].reduce((s, d) => s + d.daily, 0);
+    expect(energy).not.toBe(0);
+
+    // Replay everything, chunked differently: the fences make it a no-op.
+    const second = await applyAll(prefix, parts, 31, nowMs);
+    expect(second.inserted + second.replaced + second.unchanged).toBe(0);
+    expect(second.replayed).toBe(first.inserted + first.replaced + first.unchanged);
+    const after2 = await viewAsModel(redis, prefix, PARTITIONS, meters, DATE);
+    expect(after2).toEqual(after1);
+  });
+});

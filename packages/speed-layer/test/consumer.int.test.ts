@@ -1,0 +1,293 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createKafka, createRedis } from '@ami/shared/clients';
+import { buildTopologyIndex, loadValidationConfig, type DlqRecord } from '@ami/shared/contracts';
+import { defaultEventCodeTable } from '@ami/shared/domain';
+import { createLogger } from '@ami/shared/log';
+import type { AmiConfig } from '@ami/shared/config';
+import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
+import { SpeedConsumer, loadSpeedLayerSettings, readFence } from '../src/index.ts';
+import { normalise, viewAsModel } from './support/compare.ts';
+import { dayOfMessages, fleet, model, topologyRows, type GeneratedMessage } from './support/fleet.ts';
+
+const PARTITIONS = 6;
+const DATE = '2025-03-10';
+const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+
+function scenario(name: string) {
+  const id = uniqueName(name);
+  const overrides = {
+    AMI_TOPIC_READS: `${id}.reads`,
+    AMI_TOPIC_EVENTS: `${id}.events`,
+    AMI_TOPIC_READS_DLQ: `${id}.reads.dlq`,
+    AMI_TOPIC_EVENTS_DLQ: `${id}.events.dlq`,
+    AMI_SPEED_GROUP_ID: `${id}-group`,
+    AMI_SPEED_KEY_PREFIX: id.replace(/[^A-Za-z0-9._-]/g, '').slice(-32),
+    AMI_SPEED_METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
+  return { id, overrides, config: integrationConfig(overrides) };
+}
+
+async function createTopics(config: AmiConfig): Promise<void> {
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  const t = config.topics;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
+      topic,
+      numPartitions: topic === t.reads || topic === t.events ? PARTITIONS : 1,
+      replicationFactor: 1,
+    })),
+  });
+  await admin.disconnect();
+}
+
+async function produce(
+  config: AmiConfig,
+  topic: string,
+  messages: readonly GeneratedMessage[],
+): Promise<void> {
+  const producer = createKafka(config).producer();
+  await producer.connect();
+  for (let i = 0; i < messages.length; i += 1000) {
+    await producer.send({
+      topic,
+      messages: messages.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value })),
+    });
+  }
+  await producer.disconnect();
+}
+
+async function lastOffsets(config: AmiConfig): Promise<Map<number, number>> {
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(config.topics.reads);
+  await admin.disconnect();
+  return new Map(offsets.map((o) => [o.partition, Number(o.high) - 1]));
+}
+
+async function readDlq(config: AmiConfig, topic: string, count: number): Promise<DlqRecord[]> {
+  const consumer = createKafka(config).consumer({ groupId: uniqueName('dlq-reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: DlqRecord[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`DLQ ${topic}: ${out.length}/${count} records`)), 30_000);
+    consumer
+      .run({
+        eachMessage: ({ message }) => {
+          out.push(JSON.parse(String(message.value)) as DlqRecord);
+          if (out.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('speed-layer consumer (real Kafka + Redis)', () => {
+  const redis = createRedis(integrationConfig(), { connectionName: 'speed-consumer-it' });
+  const prefixes: string[] = [];
+  const children: ChildProcess[] = [];
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const prefix of prefixes) {
+      for (let p = 0; p < PARTITIONS; p++) {
+        const keys = await redis.keys(`{${prefix}:${p}}:*`);
+        for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      }
+    }
+    redis.disconnect();
+  });
+
+  it('end to end: exact realtime view, every invalid message in the DLQ with its reason', async () => {
+    const { overrides, config } = scenario('speed-e2e');
+    const settings = loadSpeedLayerSettings({ ...overrides, AMI_SPEED_CHUNK_MESSAGES: '128' });
+    prefixes.push(settings.keyPrefix);
+    await createTopics(config);
+    const meters = fleet(18);
+    const messages = dayOfMessages(meters, DATE, 2024, {
+      duplicates: 120,
+      corrections: 160,
+      ties: 30,
+      invalid: 12,
+      intervals: 96,
+    });
+    await produce(config, config.topics.reads, messages);
+    await produce(config, config.topics.events, [
+      {
+        key: 'MTR-000001',
+        value: JSON.stringify({
+          meter_id: 'MTR-000001',
+          event_code: 3840,
+          event_desc: 'POWER_OUTAGE',
+          event_ts: '2025-03-10T10:00:00Z',
+        }),
+      },
+      { key: 'MTR-000002', value: '{"meter_id":' },
+    ]);
+    const nowMs = Date.now();
+    const expected = normalise(
+      model(
+        messages.map((m) => m.value),
+        meters,
+        nowMs,
+      ),
+    );
+
+    const consumer = new SpeedConsumer({
+      kafka: createKafka(config),
+      redis,
+      config,
+      settings,
+      validation: loadValidationConfig({}),
+      eventCodes: defaultEventCodeTable,
+      topology: buildTopologyIndex(topologyRows(meters)),
+      logger: createLogger('speed-it', { level: 'warn' }),
+    });
+    const running = consumer.start();
+    const total = messages.length;
+    await waitFor('all reads', () =>
+      Promise.resolve(
+        consumer.stats.readsValid + consumer.stats.readsInvalid >= total &&
+          consumer.stats.eventsValid + consumer.stats.eventsInvalid >= 2,
+      ),
+    );
+    const ends = await lastOffsets(config);
+    await waitFor('fences at the end', async () => {
+      for (const [p, last] of ends)
+        if ((await readFence(redis, settings.keyPrefix, p)).offset !== last) return false;
+      return true;
+    });
+    await consumer.stop();
+    await running;
+
+    expect(messages.length).toBeGreaterThan(1900);
+    const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
+    expect(view.meterDays).toEqual(expected.meterDays);
+    expect(view.grid).toEqual(expected.grid);
+    expect(consumer.stats).toMatchObject({
+      readsInvalid: 12,
+      eventsValid: 1,
+      eventsInvalid: 1,
+      inserted: 18 * 96,
+    });
+
+    const invalid = messages.filter((m) => m.invalidReason !== undefined);
+    const dlq = await readDlq(config, config.topics.readsDlq, invalid.length);
+    const got = dlq.map((r) => `${r.reason} ${r.payload}`).sort();
+    expect(got).toEqual(invalid.map((m) => `${m.invalidReason} ${m.value}`).sort());
+    for (const r of dlq) {
+      expect(r.source_topic).toBe(config.topics.reads);
+      expect(r.source_offset).toMatch(/^\d+$/);
+    }
+    const eventsDlq = await readDlq(config, config.topics.eventsDlq, 1);
+    expect(eventsDlq.map((r) => r.reason)).toEqual(['MALFORMED_JSON']);
+  });
+
+  it('kill -9 mid-run, restart, SIGTERM: totals still exact and offsets committed', async () => {
+    const { overrides, config } = scenario('speed-kill');
+    const dir = mkdtempSync(join(tmpdir(), 'speed-kill-'));
+    const meters = fleet(40);
+    const topologyFile = join(dir, 'topology.jsonl');
+    writeFileSync(
+      topologyFile,
+      topologyRows(meters)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const env = {
+      ...process.env,
+      ...inject('infraEnv'),
+      ...overrides,
+      AMI_TOPOLOGY_FILE: topologyFile,
+      AMI_SPEED_CHUNK_MESSAGES: '25',
+      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: '16384',
+    };
+    const settings = loadSpeedLayerSettings(env);
+    prefixes.push(settings.keyPrefix);
+    await createTopics(config);
+    const messages = dayOfMessages(meters, DATE, 99, {
+      duplicates: 300,
+      corrections: 400,
+      ties: 50,
+      invalid: 12,
+    });
+    await produce(config, config.topics.reads, messages);
+    const expected = normalise(
+      model(
+        messages.map((m) => m.value),
+        meters,
+        Date.now(),
+      ),
+    );
+    const ends = await lastOffsets(config);
+    const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
+
+    const start = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/speed-layer/src/main.ts'], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      children.push(child);
+      const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+      );
+      return { child, exited };
+    };
+    const appliedSoFar = async () => {
+      let n = 0;
+      for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
+      return n;
+    };
+
+    const first = start();
+    await waitFor('a partial run', async () => (await appliedSoFar()) > total * 0.2, 60_000);
+    first.child.kill('SIGKILL');
+    const killed = await first.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const atKill = await appliedSoFar();
+    expect(atKill).toBeLessThan(total);
+
+    const second = start();
+    await waitFor('the whole topic', async () => (await appliedSoFar()) === total, 90_000);
+    second.child.kill('SIGTERM');
+    const stopped = await second.exited;
+    expect(stopped.code, stopped.stderr).toBe(0);
+
+    const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
+    expect(view.meterDays).toEqual(expected.meterDays);
+    expect(view.grid).toEqual(expected.grid);
+
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
+    await admin.disconnect();
+    for (const { partition, offset } of committed[0]?.partitions ?? []) {
+      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
+    }
+    process.stderr.write(`[speed-layer] kill test: killed at ${atKill}/${total} applied messages\n`);
+  });
+});
