@@ -14,6 +14,10 @@ export const commands: Readonly<Record<string, Command>> = {
     summary: 'Start the platform on local infrastructure (today: the infrastructure; see README)',
     run: async (argv) => (await import('./up.ts')).runUp(argv),
   },
+  sim: {
+    summary: 'Simulate a meter fleet: produce to Kafka or write files (+ ground truth)',
+    run: async (argv) => (await import('@ami/simulator')).runSimCli(argv),
+  },
   config: {
     summary: 'List every setting with its default; --check validates the environment',
     run: async (argv) => (await import('./config.ts')).runConfig(argv),

@@ -1,0 +1,564 @@
+/**
+ * The simulation engine: walks the simulated intervals in time order and, per interval, every
+ * meter in read order (by its read delay), producing reads in read_ts order, events in event_ts
+ * order, the truth, and the faults asked for. Energy is integer Wh throughout, so DAILY register
+ * deltas equal the sums of the true interval energies exactly.
+ */
+import { defaultEventCodeTable, type Segment } from '@ami/shared/domain';
+import { DAY_MS, INTERVAL_MS, SECOND_MS, formatIsoOffset } from '@ami/shared/time';
+import { buildCalendar, type IntervalSlot, type SimCalendar } from './calendar.ts';
+import { MINUTE_SECOND, dailyRead, eventMessage, intervalRead, readPrefix } from './encode.ts';
+import { FAULT_KINDS, READ_FAULTS, type FaultKind, type FaultRates, type ReadFault } from './faults.ts';
+import { HeldMessages } from './heap.ts';
+import { futureTimestamp, malformedJson, outOfRange, schemaViolation, unknownMeter } from './invalid.ts';
+import { demandFactor, solarFactor } from './load.ts';
+import { STREAM, gaussian, hash4, uniform, uniformInt } from './random.ts';
+import type { MessageSink, TruthSink } from './sink.ts';
+import { buildFleet, type Fleet } from './topology.ts';
+import { formatDecivolts, voltageDecivolts } from './voltage.ts';
+
+export interface SimConfig {
+  readonly seed: number;
+  readonly meters: number;
+  readonly days: number;
+  /** First simulated local date (YYYY-MM-DD) in timeZone. */
+  readonly startDate: string;
+  readonly timeZone: string;
+  readonly faults: FaultRates;
+}
+
+export interface SimSummary {
+  readonly reads: number;
+  readonly intervalReads: number;
+  readonly dailyReads: number;
+  readonly events: number;
+  readonly truthIntervals: number;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+}
+
+const SEGMENT_CODE: Readonly<Record<Segment, number>> = { residential: 0, commercial: 1, industrial: 2 };
+const SEGMENT_OF_CODE: readonly Segment[] = ['residential', 'commercial', 'industrial'];
+const NOISE_SIGMA = [0.35, 0.15, 0.08];
+const CODE = {
+  lastGasp: 3840,
+  restored: 3843,
+  tamperCover: 2048,
+  tamperMagnetic: 2049,
+  reverseEnergy: 1024,
+} as const;
+
+function eventDesc(code: number): string {
+  return defaultEventCodeTable.get(code)?.description ?? String(code);
+}
+
+/** Runs a whole simulation into `sink` (and `truth`), returning what it produced. */
+export function simulate(config: SimConfig, sink: MessageSink, truth?: TruthSink): Promise<SimSummary> {
+  return new Simulation(config, sink, truth).run();
+}
+
+export class Simulation {
+  readonly calendar: SimCalendar;
+  readonly fleet: Fleet;
+  private readonly seed: number;
+  private readonly tz: string;
+  private readonly rates: FaultRates;
+  private readonly readFaultTotal: number;
+  /** Meter indexes in read order (by read delay, then index). */
+  private readonly order: Int32Array;
+  private readonly intervalPrefix: string[];
+  private readonly dailyPrefix: string[];
+  private readonly truthPrefix: string[];
+  private readonly delivered: Float64Array;
+  private readonly received: Float64Array;
+  private readonly gapLeft: Int32Array;
+  private readonly stuckFrom: Int32Array;
+  private readonly stuckTo: Int32Array;
+  private readonly txOutFrom: Int32Array;
+  private readonly txOutTo: Int32Array;
+  private readonly feederSagV: Float64Array;
+  /** Cloud factor per (day, feeder). */
+  private cloud: Float64Array;
+  private readonly held = new HeldMessages();
+  private readonly heldEvents = new HeldMessages();
+  private readonly faultCounts: Record<FaultKind, number>;
+  private reads = 0;
+  private dailyReads = 0;
+  private intervalReads = 0;
+  private events = 0;
+  private truthIntervals = 0;
+
+  constructor(
+    config: SimConfig,
+    private readonly sink: MessageSink,
+    private readonly truth?: TruthSink,
+  ) {
+    this.seed = config.seed >>> 0;
+    this.tz = config.timeZone;
+    this.rates = config.faults;
+    this.readFaultTotal = READ_FAULTS.reduce((s, k) => s + config.faults[k], 0);
+    if (this.readFaultTotal > 1) throw new RangeError('the per-read fault rates add up to more than 1');
+    this.calendar = buildCalendar(config.startDate, config.days, config.timeZone);
+    this.fleet = buildFleet(this.seed, config.meters, this.calendar.startMs);
+    const n = config.meters;
+    const meters = this.fleet.meters;
+    this.order = Int32Array.from(
+      meters
+        .map((m) => m.index)
+        .sort((a, b) => (meters[a]?.readDelayS ?? 0) - (meters[b]?.readDelayS ?? 0) || a - b),
+    );
+    this.intervalPrefix = meters.map((m) => readPrefix(m, 'INTERVAL'));
+    this.dailyPrefix = meters.map((m) => readPrefix(m, 'DAILY'));
+    this.truthPrefix = meters.map((m) => `{"meter_id":"${m.meterId}","interval_start":"`);
+    this.delivered = Float64Array.from(meters, (m) => m.deliveredRegisterStartWh);
+    this.received = Float64Array.from(meters, (m) => m.receivedRegisterStartWh);
+    this.gapLeft = new Int32Array(n);
+    this.stuckFrom = new Int32Array(n).fill(-1);
+    this.stuckTo = new Int32Array(n).fill(-1);
+    const txCount = this.fleet.transformers.length;
+    this.txOutFrom = new Int32Array(txCount).fill(-1);
+    this.txOutTo = new Int32Array(txCount).fill(-1);
+    const feeders = this.fleet.feederCount;
+    this.feederSagV = Float64Array.from(
+      { length: feeders },
+      (_, f) => 6 + 8 * uniform(this.seed, STREAM.topology, f, 1_000_003),
+    );
+    this.cloud = new Float64Array(0);
+    this.faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  }
+
+  /** Produces the whole simulation, flushing the sink after each interval. */
+  async run(): Promise<SimSummary> {
+    this.start();
+    for (const slot of this.calendar.slots) {
+      this.step(slot);
+      await this.sink.flush();
+    }
+    this.finish();
+    await this.sink.flush();
+    return this.summary();
+  }
+
+  /** DAILY register reads at the first midnight. */
+  start(): void {
+    const midnightIso = this.calendar.midnightsIso[0] ?? '';
+    const startMs = this.calendar.startMs;
+    for (const m of this.order) {
+      const meter = this.fleet.meters[m];
+      if (meter === undefined) continue;
+      const readTs = formatIsoOffset(startMs + meter.readDelayS * SECOND_MS, this.tz);
+      this.emitRead(
+        meter.meterId,
+        dailyRead(
+          this.dailyPrefix[m] ?? '',
+          midnightIso,
+          this.delivered[m] ?? 0,
+          this.received[m] ?? 0,
+          readTs,
+        ),
+      );
+      this.dailyReads++;
+    }
+  }
+
+  step(slot: IntervalSlot): void {
+    const cal = this.calendar;
+    if (cal.dayFirstSlot[slot.day] === slot.index) this.planDay(slot.day);
+    this.flushEvents(slot.endMs);
+
+    const seed = this.seed;
+    const k = slot.index;
+    const meters = this.fleet.meters;
+    const segDemand = [0, 1, 2].map(
+      (c) =>
+        demandFactor(SEGMENT_OF_CODE[c] ?? 'residential', slot.localHour, slot.weekday, slot.dayOfYear) *
+        0.25,
+    );
+    const solarWhPerW = solarFactor(slot.localHour, slot.dayOfYear) * 0.25;
+    const feederLoad = Math.min(
+      1,
+      demandFactor('residential', slot.localHour, slot.weekday, slot.dayOfYear) / 2.2,
+    );
+    const feederCount = this.fleet.feederCount;
+    const cloudBase = slot.day * feederCount;
+    const midnightIso = slot.endsDay ? (cal.midnightsIso[slot.day + 1] ?? '') : '';
+    const readFaultTotal = this.readFaultTotal;
+    const truth = this.truth;
+    const endBase = slot.endMinute * 60;
+
+    for (const m of this.order) {
+      const meter = meters[m];
+      if (meter === undefined) continue;
+      const readTsMs = slot.endMs + meter.readDelayS * SECOND_MS;
+      while (this.held.nextAt <= readTsMs) this.emitHeld();
+
+      const t = meter.transformerIndex;
+      const inOutage = k >= (this.txOutFrom[t] ?? -1) && k < (this.txOutTo[t] ?? -1);
+      let deliveredWh = 0;
+      let receivedWh = 0;
+      if (!inOutage) {
+        const sc = SEGMENT_CODE[meter.segment];
+        const noise = Math.max(0.1, 1 + (NOISE_SIGMA[sc] ?? 0.2) * gaussian(seed, STREAM.loadNoise, m, k));
+        const demandWh = Math.round(meter.baseW * (segDemand[sc] ?? 0) * noise);
+        const pvWh =
+          meter.pvPeakW === 0
+            ? 0
+            : Math.round(meter.pvPeakW * solarWhPerW * (this.cloud[cloudBase + meter.feederIndex] ?? 1));
+        const net = demandWh - pvWh;
+        if (net >= 0) deliveredWh = net;
+        else receivedWh = -net;
+      }
+      if (truth !== undefined) {
+        truth.line(`${this.truthPrefix[m] ?? ''}${slot.startIso}","wh":${deliveredWh - receivedWh}}`);
+      }
+      this.truthIntervals++;
+      if (inOutage) {
+        // A gap that runs into an outage still ends where its truth line says.
+        const left = this.gapLeft[m] ?? 0;
+        if (left > 0) this.gapLeft[m] = left - 1;
+        continue;
+      }
+      this.delivered[m] = (this.delivered[m] ?? 0) + deliveredWh;
+      this.received[m] = (this.received[m] ?? 0) + receivedWh;
+      const readTs = slot.endHourPrefix + (MINUTE_SECOND[endBase + meter.readDelayS] ?? '') + slot.endOffset;
+
+      const gap = this.gapLeft[m] ?? 0;
+      if (gap > 0) {
+        this.gapLeft[m] = gap - 1;
+      } else {
+        const dv = voltageDecivolts(
+          meter.voltageOffsetV,
+          this.feederSagV[meter.feederIndex] ?? 8,
+          meter.feederPosition,
+          feederLoad,
+          0.6 * gaussian(seed, STREAM.voltageNoise, m, k),
+        );
+        const voltage = formatDecivolts(dv);
+        const pq = dv < 2070 || dv > 2530 ? 1 : 0;
+        const prefix = this.intervalPrefix[m] ?? '';
+        const stuck = k >= (this.stuckFrom[m] ?? -1) && k < (this.stuckTo[m] ?? -1);
+        if (stuck) {
+          this.emitRead(
+            meter.meterId,
+            intervalRead(prefix, slot.startIso, slot.endIso, 0, 0, voltage, pq, readTs),
+          );
+          this.intervalReads++;
+        } else {
+          const u = readFaultTotal > 0 ? uniform(seed, STREAM.faultPick, m, k) : 1;
+          const fault = u < readFaultTotal ? this.readFaultAt(u) : undefined;
+          const message = intervalRead(
+            prefix,
+            slot.startIso,
+            slot.endIso,
+            deliveredWh,
+            receivedWh,
+            voltage,
+            pq,
+            readTs,
+          );
+          if (fault === undefined) {
+            this.emitRead(meter.meterId, message);
+            this.intervalReads++;
+          } else {
+            this.applyReadFault(
+              fault,
+              slot,
+              m,
+              message,
+              readTsMs,
+              readTs,
+              deliveredWh,
+              receivedWh,
+              voltage,
+              pq,
+            );
+          }
+        }
+      }
+      if (slot.endsDay) {
+        this.emitRead(
+          meter.meterId,
+          dailyRead(
+            this.dailyPrefix[m] ?? '',
+            midnightIso,
+            this.delivered[m] ?? 0,
+            this.received[m] ?? 0,
+            readTs,
+          ),
+        );
+        this.dailyReads++;
+      }
+    }
+  }
+
+  /** Produces everything still held back. */
+  finish(): void {
+    while (this.held.size > 0) this.emitHeld();
+    this.flushEvents(Infinity);
+  }
+
+  summary(): SimSummary {
+    return {
+      reads: this.reads,
+      intervalReads: this.intervalReads,
+      dailyReads: this.dailyReads,
+      events: this.events,
+      truthIntervals: this.truthIntervals,
+      faults: { ...this.faultCounts },
+    };
+  }
+
+  private emitRead(key: string, value: string): void {
+    this.sink.read(key, value);
+    this.reads++;
+  }
+
+  private emitHeld(): void {
+    const h = this.held.pop();
+    if (h === undefined) return;
+    this.emitRead(h.key, h.value);
+    this.intervalReads++;
+  }
+
+  private flushEvents(beforeMs: number): void {
+    while (this.heldEvents.nextAt < beforeMs) {
+      const e = this.heldEvents.pop();
+      if (e === undefined) break;
+      this.sink.event(e.key, e.value);
+      this.events++;
+    }
+  }
+
+  private fault(kind: FaultKind, details: Record<string, unknown>): void {
+    this.faultCounts[kind]++;
+    this.truth?.line(JSON.stringify({ fault: kind, ...details }));
+  }
+
+  private readFaultAt(u: number): ReadFault | undefined {
+    let acc = 0;
+    for (const kind of READ_FAULTS) {
+      acc += this.rates[kind];
+      if (u < acc) return kind;
+    }
+    return undefined;
+  }
+
+  private applyReadFault(
+    kind: ReadFault,
+    slot: IntervalSlot,
+    m: number,
+    message: string,
+    readTsMs: number,
+    readTs: string,
+    deliveredWh: number,
+    receivedWh: number,
+    voltage: string,
+    pq: number,
+  ): void {
+    const meter = this.fleet.meters[m];
+    if (meter === undefined) return;
+    const meterId = meter.meterId;
+    const detail = (b: number): number => uniform(this.seed, STREAM.faultDetail, m, slot.index * 16 + b);
+    const at = { meter_id: meterId, interval_start: slot.startIso };
+    const emit = (value: string): void => {
+      this.emitRead(meterId, value);
+      this.intervalReads++;
+    };
+    const prefix = this.intervalPrefix[m] ?? '';
+    switch (kind) {
+      case 'duplicate':
+        emit(message);
+        emit(message);
+        this.fault(kind, { ...at, read_type: 'INTERVAL', read_ts: readTs });
+        return;
+      case 'correction': {
+        const scaled = Math.round(deliveredWh * (0.3 + 2.7 * detail(0))) + 500;
+        const wrongDelivered = scaled === deliveredWh ? scaled + 1 : scaled;
+        emit(
+          intervalRead(prefix, slot.startIso, slot.endIso, wrongDelivered, receivedWh, voltage, pq, readTs),
+        );
+        const laterMs =
+          readTsMs + 3_600_000 + Math.floor((detail(1) * 47 * 3_600_000) / SECOND_MS) * SECOND_MS;
+        const laterTs = formatIsoOffset(laterMs, this.tz);
+        this.held.push(
+          laterMs,
+          meterId,
+          intervalRead(prefix, slot.startIso, slot.endIso, deliveredWh, receivedWh, voltage, pq, laterTs),
+        );
+        this.fault(kind, {
+          ...at,
+          wrong_wh: wrongDelivered - receivedWh,
+          true_wh: deliveredWh - receivedWh,
+          first_read_ts: readTs,
+          corrected_read_ts: laterTs,
+        });
+        return;
+      }
+      case 'gap': {
+        const run = Math.min(1 + Math.floor(detail(0) * 8), this.calendar.slots.length - slot.index);
+        this.gapLeft[m] = run - 1;
+        const starts = this.calendar.slots.slice(slot.index, slot.index + run).map((s) => s.startIso);
+        this.fault(kind, { meter_id: meterId, interval_starts: starts });
+        return;
+      }
+      case 'late': {
+        const delayS = 600 + Math.floor(detail(0) * (3 * 86_400 - 600));
+        const lateMs = readTsMs + delayS * SECOND_MS;
+        const lateTs = formatIsoOffset(lateMs, this.tz);
+        this.held.push(
+          lateMs,
+          meterId,
+          intervalRead(prefix, slot.startIso, slot.endIso, deliveredWh, receivedWh, voltage, pq, lateTs),
+        );
+        this.fault(kind, { ...at, read_ts: lateTs, delay_s: delayS });
+        return;
+      }
+      case 'out_of_order':
+        // Produced right after the meter's next interval read, keeping its own (earlier) read_ts.
+        this.held.push(readTsMs + INTERVAL_MS + 1, meterId, message);
+        this.fault(kind, { ...at, read_ts: readTs });
+        return;
+      case 'spike': {
+        const base = Math.max(deliveredWh, receivedWh, 200);
+        const spikeDelivered = Math.min(9_000_000, Math.round(base * (20 + 60 * detail(0))));
+        emit(
+          intervalRead(prefix, slot.startIso, slot.endIso, spikeDelivered, receivedWh, voltage, pq, readTs),
+        );
+        this.fault(kind, {
+          ...at,
+          reported_wh: spikeDelivered - receivedWh,
+          true_wh: deliveredWh - receivedWh,
+        });
+        return;
+      }
+      default: {
+        emit(message);
+        const src = { message, startMs: slot.startMs, readTsMs, timeZone: this.tz };
+        const pick = detail(0);
+        const bad =
+          kind === 'malformed_json'
+            ? malformedJson(src, pick)
+            : kind === 'schema_violation'
+              ? schemaViolation(src, pick)
+              : kind === 'out_of_range'
+                ? outOfRange(src, pick)
+                : kind === 'future_timestamp'
+                  ? futureTimestamp(src, pick)
+                  : unknownMeter(src, meterId, pick);
+        this.emitRead(meterId, bad.message);
+        this.fault(kind, {
+          ...at,
+          topic: 'reads',
+          variant: bad.variant,
+          reason: bad.reason,
+          now: readTs,
+          message: bad.message,
+        });
+      }
+    }
+  }
+
+  /** Decides the day's cloudiness and the per-day faults (stuck meters, events, outages). */
+  private planDay(day: number): void {
+    const seed = this.seed;
+    const cal = this.calendar;
+    const first = cal.dayFirstSlot[day] ?? 0;
+    const end = cal.dayFirstSlot[day + 1] ?? cal.slots.length;
+    const dayStartMs = cal.slots[first]?.startMs ?? cal.startMs;
+    const dayLengthMs = (cal.slots[end - 1]?.endMs ?? dayStartMs + DAY_MS) - dayStartMs;
+    const feeders = this.fleet.feederCount;
+    if (day === 0) this.cloud = new Float64Array(cal.dates.length * feeders);
+    for (let f = 0; f < feeders; f++) {
+      // Regional weather: feeders of a substation share most of it.
+      const shared = uniform(seed, STREAM.pvCloud, day, Math.floor(f / 4));
+      const own = uniform(seed, STREAM.pvCloud, day, 100_000 + f);
+      this.cloud[day * feeders + f] = Math.max(0.15, Math.min(1, 0.2 + 0.7 * shared + 0.2 * own));
+    }
+
+    const r = this.rates;
+    if (r.stuck_at_zero > 0 || r.tamper > 0 || r.reverse_energy > 0) {
+      for (const meter of this.fleet.meters) {
+        const m = meter.index;
+        const u = (b: number): number => uniform(seed, STREAM.dayFaults, m, day * 16 + b);
+        if (u(0) < r.stuck_at_zero) {
+          const from = first + Math.floor(u(1) * (end - first));
+          const to = Math.min(cal.slots.length, from + 8 + Math.floor(u(2) * 25));
+          this.stuckFrom[m] = from;
+          this.stuckTo[m] = to;
+          this.fault('stuck_at_zero', {
+            meter_id: meter.meterId,
+            first_interval_start: cal.slots[from]?.startIso,
+            last_interval_start: cal.slots[to - 1]?.startIso,
+            intervals: to - from,
+          });
+        }
+        if (u(3) < r.tamper) {
+          const code = u(4) < 0.5 ? CODE.tamperCover : CODE.tamperMagnetic;
+          const ts = dayStartMs + Math.floor(u(5) * dayLengthMs);
+          this.pushEvent(ts, meter.meterId, code);
+          this.fault('tamper', {
+            meter_id: meter.meterId,
+            event_code: code,
+            event_ts: formatIsoOffset(ts, this.tz),
+          });
+        }
+        if (!meter.prosumer && u(6) < r.reverse_energy) {
+          const ts = dayStartMs + Math.floor(u(7) * dayLengthMs);
+          this.pushEvent(ts, meter.meterId, CODE.reverseEnergy);
+          this.fault('reverse_energy', {
+            meter_id: meter.meterId,
+            event_code: CODE.reverseEnergy,
+            event_ts: formatIsoOffset(ts, this.tz),
+          });
+        }
+      }
+    }
+    if (r.outage > 0) {
+      for (const tx of this.fleet.transformers) {
+        const t = tx.index;
+        if ((this.txOutTo[t] ?? -1) > first) continue; // an outage from yesterday is still on
+        if (uniform(seed, STREAM.transformerFaults, t, day * 4) >= r.outage) continue;
+        const from =
+          first + Math.floor(uniform(seed, STREAM.transformerFaults, t, day * 4 + 1) * (end - first));
+        const to = Math.min(
+          cal.slots.length,
+          from + uniformInt(seed, STREAM.transformerFaults, t, day * 4 + 2, 1, 8),
+        );
+        this.txOutFrom[t] = from;
+        this.txOutTo[t] = to;
+        const fromMs = cal.slots[from]?.startMs ?? 0;
+        const toMs = cal.slots[to - 1]?.endMs ?? 0;
+        for (const m of tx.meters) {
+          const id = this.fleet.meters[m]?.meterId ?? '';
+          this.pushEvent(
+            fromMs + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 3) % 5000),
+            id,
+            CODE.lastGasp,
+          );
+          this.pushEvent(
+            toMs + 1000 + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 4) % 29_000),
+            id,
+            CODE.restored,
+          );
+        }
+        this.fault('outage', {
+          transformer_id: tx.transformerId,
+          meter_ids: tx.meters.map((m) => this.fleet.meters[m]?.meterId),
+          from: formatIsoOffset(fromMs, this.tz),
+          to: formatIsoOffset(toMs, this.tz),
+          first_interval_start: cal.slots[from]?.startIso,
+          intervals: to - from,
+          last_gasp_code: CODE.lastGasp,
+          restore_code: CODE.restored,
+        });
+      }
+    }
+  }
+
+  private pushEvent(ts: number, meterId: string, code: number): void {
+    this.heldEvents.push(
+      ts,
+      meterId,
+      eventMessage(meterId, code, eventDesc(code), formatIsoOffset(ts, this.tz)),
+    );
+  }
+}
