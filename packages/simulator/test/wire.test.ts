@@ -1,7 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../src/wire/crc32c.ts';
-import { partitionOf } from '../src/wire/murmur2.ts';
+import { partitionForKey as partitionOf } from '@ami/shared/partitioner';
 import { decodeProduceResponse, encodeProduceRequest } from '../src/wire/record-batch.ts';
 
 describe('wire producer encoding', () => {

@@ -2,7 +2,7 @@
  * @ami/speed-layer — the provisional realtime view (SPEC 4): Kafka consumer, exactly-once apply to
  * Redis through a per-partition offset fence, key layout and decoders for readers.
  */
-export { murmur2, partitionForKey, partitionOfMeter } from './partition.ts';
+export { murmur2, partitionForKey, partitionOfMeter } from '@ami/shared/partitioner';
 export {
   GRID_LEVELS,
   GRID_LEVEL_CODES,

@@ -7,7 +7,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { BrokerConnection } from './connection.ts';
-import { partitionOf } from './murmur2.ts';
+import { partitionForKey as partitionOf } from '@ami/shared/partitioner';
 import { decodeProduceResponse, encodeProduceRequest, type PartitionRecords } from './record-batch.ts';
 
 /** Upper bound of one RecordBatch (the broker's default message.max.bytes is 1 MiB + 12). */

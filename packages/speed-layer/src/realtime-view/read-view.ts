@@ -3,7 +3,7 @@
  * partition's keys, a grid entity's day summed over the partitions' partial aggregates.
  */
 import type { Redis } from 'ioredis';
-import { partitionOfMeter } from '../partition.ts';
+import { partitionOfMeter } from '@ami/shared/partitioner';
 import { gridDayKey, meterDayKey, type GridLevel } from './keys.ts';
 import {
   EMPTY_GRID_WINDOW,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Partitioners, type PartitionerArgs } from 'kafkajs';
-import { murmur2, partitionForKey, partitionOfMeter } from '../src/index.ts';
+import { murmur2, partitionForKey, partitionOfMeter } from '../src/partitioner.ts';
 
 describe('partitionForKey', () => {
   it("matches the Java client's murmur2 test vectors", () => {
