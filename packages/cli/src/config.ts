@@ -13,12 +13,14 @@ import {
 } from '@ami/shared/config';
 import { reasonCodeTableMarkdown, validationSettings } from '@ami/shared/contracts';
 import { alertRuleSettings, domainFileSettings } from '@ami/shared/domain';
+import { speedLayerSettings } from '@ami/speed-layer/config';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
   'Message validation (DLQ / quarantine reasons)': validationSettings,
   'Alert rules (SPEC 4)': alertRuleSettings,
   'Domain tables (event codes, TOU calendar)': domainFileSettings,
+  'Speed layer': speedLayerSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]
