@@ -2,7 +2,7 @@
  * `pnpm ami bench speed-ingest [--quick]`: sustained ingest of one speed-layer process at
  * saturation vs the raw consume rate of the SAME topic by a plain kafkajs consumer that only
  * counts messages (the bound), in one run. The topic is pre-filled by the simulator (full:
- * 10,000 meters × 5 days ≈ 5 M reads; quick: 2,000 × 3 days), then consumed from the beginning
+ * 10,000 meters × 6 days ≈ 5.8 M reads; quick: 2,000 × 3 days), then consumed from the beginning
  * by a fresh group each. The speed layer counts as done when its committed offsets reach the end
  * of every partition (its effects are in Redis by then). Topic and Redis keys are removed after.
  */
@@ -20,7 +20,7 @@ import { SpeedConsumer } from '../src/consumer/speed-consumer.ts';
 
 const quick = process.argv.includes('--quick');
 const METERS = quick ? 2_000 : 10_000;
-const DAYS = quick ? 3 : 5;
+const DAYS = quick ? 3 : 6;
 const PARTITIONS = 6;
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const topic = `ami.bench.speed.${run}`;
