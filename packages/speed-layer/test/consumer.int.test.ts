@@ -103,6 +103,22 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 6
   }
 }
 
+/** Runs the speed-layer process (`src/main.ts`) as a child, as an operator would. */
+function startSpeedProcess(env: NodeJS.ProcessEnv, children: ChildProcess[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/speed-layer/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  children.push(child);
+  const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
 describe('speed-layer consumer (real Kafka + Redis)', () => {
   const redis = createRedis(integrationConfig(), { connectionName: 'speed-consumer-it' });
   const prefixes: string[] = [];
@@ -243,20 +259,7 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     const ends = await lastOffsets(config);
     const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
 
-    const start = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/speed-layer/src/main.ts'], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      children.push(child);
-      const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
-      );
-      return { child, exited };
-    };
+    const start = () => startSpeedProcess(env, children);
     const appliedSoFar = async () => {
       let n = 0;
       for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
@@ -289,5 +292,87 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
       expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
     }
     process.stderr.write(`[speed-layer] kill test: killed at ${atKill}/${total} applied messages\n`);
+  });
+
+  it('two instances split the partitions; stopping one rebalances and the totals stay exact', async () => {
+    const { overrides, config } = scenario('speed-scale');
+    const dir = mkdtempSync(join(tmpdir(), 'speed-scale-'));
+    const meters = fleet(60);
+    const topologyFile = join(dir, 'topology.jsonl');
+    writeFileSync(
+      topologyFile,
+      topologyRows(meters)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const env = {
+      ...process.env,
+      ...inject('infraEnv'),
+      ...overrides,
+      AMI_TOPOLOGY_FILE: topologyFile,
+      AMI_SPEED_CHUNK_MESSAGES: '10',
+      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: '8192',
+    };
+    const settings = loadSpeedLayerSettings(env);
+    prefixes.push(settings.keyPrefix);
+    await createTopics(config);
+    const messages = dayOfMessages(meters, DATE, 7, {
+      duplicates: 300,
+      corrections: 400,
+      ties: 50,
+      invalid: 8,
+    });
+    // first half before the instances start, second half while both run and one of them stops
+    const half = Math.floor(messages.length / 2);
+    await produce(config, config.topics.reads, messages.slice(0, half));
+    const expected = normalise(
+      model(
+        messages.map((m) => m.value),
+        meters,
+        Date.now(),
+      ),
+    );
+    let ends = await lastOffsets(config);
+    let total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
+    const appliedSoFar = async () => {
+      let n = 0;
+      for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
+      return n;
+    };
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    const assignedMembers = async () => {
+      const { groups } = await admin.describeGroups([settings.groupId]);
+      return (groups[0]?.members ?? []).filter((m) => m.memberAssignment.length > 0).length;
+    };
+
+    const a = startSpeedProcess(env, children);
+    const b = startSpeedProcess(env, children);
+    await waitFor('both instances to own partitions', async () => (await assignedMembers()) === 2, 60_000);
+    await produce(config, config.topics.reads, messages.slice(half));
+    ends = await lastOffsets(config);
+    total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
+    expect(total).toBe(messages.length);
+    b.child.kill('SIGTERM');
+    const bExit = await b.exited;
+    expect(bExit.code, bExit.stderr).toBe(0);
+    await waitFor(
+      'the survivor to take over every partition',
+      async () => (await assignedMembers()) === 1,
+      60_000,
+    );
+    await waitFor('the whole topic', async () => (await appliedSoFar()) === total, 90_000);
+    a.child.kill('SIGTERM');
+    const aExit = await a.exited;
+    expect(aExit.code, aExit.stderr).toBe(0);
+
+    const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
+    expect(view.meterDays).toEqual(expected.meterDays);
+    expect(view.grid).toEqual(expected.grid);
+    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
+    await admin.disconnect();
+    for (const { partition, offset } of committed[0]?.partitions ?? []) {
+      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
+    }
   });
 });
