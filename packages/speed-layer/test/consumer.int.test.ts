@@ -220,10 +220,17 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     expect(eventsDlq.map((r) => r.reason)).toEqual(['MALFORMED_JSON']);
   });
 
-  it('kill -9 mid-run, restart, SIGTERM: totals still exact and offsets committed', async () => {
-    const { overrides, config } = scenario('speed-kill');
-    const dir = mkdtempSync(join(tmpdir(), 'speed-kill-'));
-    const meters = fleet(40);
+  /**
+   * A process-level scenario: fresh topics, a topology file, the child-process environment and the
+   * generated messages with their independently computed realtime view.
+   */
+  async function processScenario(
+    name: string,
+    opts: { meters: number; seed: number; invalid: number; chunk: string; fetchBytes: string },
+  ) {
+    const { overrides, config } = scenario(name);
+    const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+    const meters = fleet(opts.meters);
     const topologyFile = join(dir, 'topology.jsonl');
     writeFileSync(
       topologyFile,
@@ -236,19 +243,18 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
       ...inject('infraEnv'),
       ...overrides,
       AMI_TOPOLOGY_FILE: topologyFile,
-      AMI_SPEED_CHUNK_MESSAGES: '25',
-      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: '16384',
+      AMI_SPEED_CHUNK_MESSAGES: opts.chunk,
+      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: opts.fetchBytes,
     };
     const settings = loadSpeedLayerSettings(env);
     prefixes.push(settings.keyPrefix);
     await createTopics(config);
-    const messages = dayOfMessages(meters, DATE, 99, {
+    const messages = dayOfMessages(meters, DATE, opts.seed, {
       duplicates: 300,
       corrections: 400,
       ties: 50,
-      invalid: 12,
+      invalid: opts.invalid,
     });
-    await produce(config, config.topics.reads, messages);
     const expected = normalise(
       model(
         messages.map((m) => m.value),
@@ -256,89 +262,73 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
         Date.now(),
       ),
     );
-    const ends = await lastOffsets(config);
-    const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
-
-    const start = () => startSpeedProcess(env, children);
-    const appliedSoFar = async () => {
+    /** Messages applied so far according to the fences of `partitions`. */
+    const appliedSoFar = async (partitions: Iterable<number>) => {
       let n = 0;
-      for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
+      for (const p of partitions) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
       return n;
     };
+    /** The realtime view equals the model exactly and the group committed every partition's end. */
+    const expectExactAndCommitted = async (ends: Map<number, number>) => {
+      const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
+      expect(view.meterDays).toEqual(expected.meterDays);
+      expect(view.grid).toEqual(expected.grid);
+      const admin = createKafka(config).admin();
+      await admin.connect();
+      const committed = await admin.fetchOffsets({
+        groupId: settings.groupId,
+        topics: [config.topics.reads],
+      });
+      await admin.disconnect();
+      for (const { partition, offset } of committed[0]?.partitions ?? []) {
+        expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
+      }
+    };
+    return { config, env, settings, messages, appliedSoFar, expectExactAndCommitted };
+  }
 
-    const first = start();
-    await waitFor('a partial run', async () => (await appliedSoFar()) > total * 0.2, 60_000);
+  it('kill -9 mid-run, restart, SIGTERM: totals still exact and offsets committed', async () => {
+    const { config, env, messages, appliedSoFar, expectExactAndCommitted } = await processScenario(
+      'speed-kill',
+      {
+        meters: 40,
+        seed: 99,
+        invalid: 12,
+        chunk: '25',
+        fetchBytes: '16384',
+      },
+    );
+    await produce(config, config.topics.reads, messages);
+    const ends = await lastOffsets(config);
+    const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
+    const applied = () => appliedSoFar(ends.keys());
+
+    const first = startSpeedProcess(env, children);
+    await waitFor('a partial run', async () => (await applied()) > total * 0.2, 60_000);
     first.child.kill('SIGKILL');
     const killed = await first.exited;
     expect(killed.signal).toBe('SIGKILL');
-    const atKill = await appliedSoFar();
+    const atKill = await applied();
     expect(atKill).toBeLessThan(total);
 
-    const second = start();
-    await waitFor('the whole topic', async () => (await appliedSoFar()) === total, 90_000);
+    const second = startSpeedProcess(env, children);
+    await waitFor('the whole topic', async () => (await applied()) === total, 90_000);
     second.child.kill('SIGTERM');
     const stopped = await second.exited;
     expect(stopped.code, stopped.stderr).toBe(0);
 
-    const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
-    expect(view.meterDays).toEqual(expected.meterDays);
-    expect(view.grid).toEqual(expected.grid);
-
-    const admin = createKafka(config).admin();
-    await admin.connect();
-    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
-    await admin.disconnect();
-    for (const { partition, offset } of committed[0]?.partitions ?? []) {
-      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
-    }
+    await expectExactAndCommitted(ends);
     process.stderr.write(`[speed-layer] kill test: killed at ${atKill}/${total} applied messages\n`);
   });
 
   it('two instances split the partitions; stopping one rebalances and the totals stay exact', async () => {
-    const { overrides, config } = scenario('speed-scale');
-    const dir = mkdtempSync(join(tmpdir(), 'speed-scale-'));
-    const meters = fleet(60);
-    const topologyFile = join(dir, 'topology.jsonl');
-    writeFileSync(
-      topologyFile,
-      topologyRows(meters)
-        .map((r) => JSON.stringify(r))
-        .join('\n') + '\n',
+    const { config, env, settings, messages, appliedSoFar, expectExactAndCommitted } = await processScenario(
+      'speed-scale',
+      { meters: 60, seed: 7, invalid: 8, chunk: '10', fetchBytes: '8192' },
     );
-    const env = {
-      ...process.env,
-      ...inject('infraEnv'),
-      ...overrides,
-      AMI_TOPOLOGY_FILE: topologyFile,
-      AMI_SPEED_CHUNK_MESSAGES: '10',
-      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: '8192',
-    };
-    const settings = loadSpeedLayerSettings(env);
-    prefixes.push(settings.keyPrefix);
-    await createTopics(config);
-    const messages = dayOfMessages(meters, DATE, 7, {
-      duplicates: 300,
-      corrections: 400,
-      ties: 50,
-      invalid: 8,
-    });
     // first half before the instances start, second half while both run and one of them stops
     const half = Math.floor(messages.length / 2);
     await produce(config, config.topics.reads, messages.slice(0, half));
-    const expected = normalise(
-      model(
-        messages.map((m) => m.value),
-        meters,
-        Date.now(),
-      ),
-    );
-    let ends = await lastOffsets(config);
-    let total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
-    const appliedSoFar = async () => {
-      let n = 0;
-      for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
-      return n;
-    };
     const admin = createKafka(config).admin();
     await admin.connect();
     const assignedMembers = async () => {
@@ -350,8 +340,8 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     const b = startSpeedProcess(env, children);
     await waitFor('both instances to own partitions', async () => (await assignedMembers()) === 2, 60_000);
     await produce(config, config.topics.reads, messages.slice(half));
-    ends = await lastOffsets(config);
-    total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
+    const ends = await lastOffsets(config);
+    const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
     expect(total).toBe(messages.length);
     b.child.kill('SIGTERM');
     const bExit = await b.exited;
@@ -361,18 +351,12 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
       async () => (await assignedMembers()) === 1,
       60_000,
     );
-    await waitFor('the whole topic', async () => (await appliedSoFar()) === total, 90_000);
+    await waitFor('the whole topic', async () => (await appliedSoFar(ends.keys())) === total, 90_000);
     a.child.kill('SIGTERM');
     const aExit = await a.exited;
     expect(aExit.code, aExit.stderr).toBe(0);
-
-    const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
-    expect(view.meterDays).toEqual(expected.meterDays);
-    expect(view.grid).toEqual(expected.grid);
-    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
     await admin.disconnect();
-    for (const { partition, offset } of committed[0]?.partitions ?? []) {
-      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
-    }
+
+    await expectExactAndCommitted(ends);
   });
 });
