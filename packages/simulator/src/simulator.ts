@@ -146,17 +146,7 @@ export class Simulation {
       const meter = this.fleet.meters[m];
       if (meter === undefined) continue;
       const readTs = formatIsoOffset(startMs + meter.readDelayS * SECOND_MS, this.tz);
-      this.emitRead(
-        meter.meterId,
-        dailyRead(
-          this.dailyPrefix[m] ?? '',
-          midnightIso,
-          this.delivered[m] ?? 0,
-          this.received[m] ?? 0,
-          readTs,
-        ),
-      );
-      this.dailyReads++;
+      this.emitDailyRead(m, meter.meterId, midnightIso, readTs);
     }
   }
 
@@ -275,17 +265,7 @@ export class Simulation {
         }
       }
       if (slot.endsDay) {
-        this.emitRead(
-          meter.meterId,
-          dailyRead(
-            this.dailyPrefix[m] ?? '',
-            midnightIso,
-            this.delivered[m] ?? 0,
-            this.received[m] ?? 0,
-            readTs,
-          ),
-        );
-        this.dailyReads++;
+        this.emitDailyRead(m, meter.meterId, midnightIso, readTs);
       }
     }
   }
@@ -305,6 +285,21 @@ export class Simulation {
       truthIntervals: this.truthIntervals,
       faults: { ...this.faultCounts },
     };
+  }
+
+  /** The DAILY register read of meter index `m` at a local midnight (registers = cumulative sums). */
+  private emitDailyRead(m: number, meterId: string, midnightIso: string, readTs: string): void {
+    this.emitRead(
+      meterId,
+      dailyRead(
+        this.dailyPrefix[m] ?? '',
+        midnightIso,
+        this.delivered[m] ?? 0,
+        this.received[m] ?? 0,
+        readTs,
+      ),
+    );
+    this.dailyReads++;
   }
 
   private emitRead(key: string, value: string): void {
