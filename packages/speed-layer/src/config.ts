@@ -32,15 +32,39 @@ export const speedLayerSettings = {
   ),
   retentionDays: setting(
     'AMI_SPEED_RETENTION_DAYS',
-    'Hard cap of provisional retention: reads whose local day is more than this many days before the partition watermark are skipped and counted',
+    'Hard cap of provisional retention: local days more than this many days before the partition watermark are dropped even if the batch has not published them (logged and counted), and reads of them are skipped',
     '7',
-    parse.int(1, 60),
+    parse.int(1, 45),
+  ),
+  retentionGraceS: setting(
+    'AMI_SPEED_RETENTION_GRACE_S',
+    'A local day is dropped from the realtime view this long after the batch watermark first covered it (seconds)',
+    '3600',
+    parse.int(0, 30 * 86_400),
+  ),
+  retentionSweepS: setting(
+    'AMI_SPEED_RETENTION_SWEEP_S',
+    'Interval of the retention sweep (seconds; 0 = off)',
+    '60',
+    parse.int(0, 86_400),
+  ),
+  slowApplyMs: setting(
+    'AMI_SPEED_SLOW_APPLY_MS',
+    'Backpressure: a Redis apply call slower than this pauses fetching of that partition (ms)',
+    '2000',
+    parse.int(1, 600_000),
+  ),
+  pauseMs: setting(
+    'AMI_SPEED_PAUSE_MS',
+    'Backpressure: first pause of a partition after a slow or failed Redis call (ms; doubles on each consecutive failure, up to 30 s)',
+    '1000',
+    parse.int(1, 60_000),
   ),
   maxMessagesPerChunk: setting(
     'AMI_SPEED_CHUNK_MESSAGES',
     'Messages applied per Redis script call (one fence update each)',
     '2000',
-    parse.int(1, 100_000),
+    parse.int(1, 50_000),
   ),
   maxBytesPerPartition: setting(
     'AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION',

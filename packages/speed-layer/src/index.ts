@@ -19,10 +19,14 @@ export {
 export {
   EMPTY_GRID_WINDOW,
   GRID_RECORD_BYTES,
+  HEADER_BYTES,
   HOUR_SLOTS,
+  METER_DAY_FORMAT,
   INTERVAL_SLOTS,
   SLOT_BYTES,
   compareSlotVersions,
+  dayPhase,
+  trailerOffset,
   decodeGridDay,
   decodeMeterDay,
   hourSlot,
@@ -35,7 +39,8 @@ export {
   type StoredInterval,
 } from './realtime-view/layout.ts';
 export {
-  applyReadArgs,
+  READ_RECORD_BYTES,
+  encodeApplyReads,
   checkLimitsFitLayout,
   toApplyRead,
   type ApplyRead,

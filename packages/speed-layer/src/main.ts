@@ -32,7 +32,12 @@ async function main(): Promise<void> {
   const metricsServer = await startMetricsServer(registry, settings.metricsPort);
   const kafka = createKafka(config, { component: 'speed-layer', logger });
   await ensureTopics(kafka, platformTopics(config));
-  const redis = createRedis(config, { connectionName: 'speed-layer' });
+  const redis = createRedis(config, {
+    connectionName: 'speed-layer',
+    // A hung Redis fails the call (→ backpressure pause + rewind) instead of blocking forever.
+    overrides: { commandTimeout: 30_000 },
+  });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
   const consumer = new SpeedConsumer({
     kafka,
     redis,

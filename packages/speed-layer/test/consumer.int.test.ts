@@ -11,6 +11,7 @@ import type { AmiConfig } from '@ami/shared/config';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { SpeedConsumer, loadSpeedLayerSettings, readFence } from '../src/index.ts';
 import { normalise, viewAsModel } from './support/compare.ts';
+import { expectedFromTruth, realtimeViewOf, runSimulation } from './support/sim-truth.ts';
 import { dayOfMessages, fleet, model, topologyRows, type GeneratedMessage } from './support/fleet.ts';
 
 const PARTITIONS = 6;
@@ -50,7 +51,7 @@ async function createTopics(config: AmiConfig): Promise<void> {
 async function produce(
   config: AmiConfig,
   topic: string,
-  messages: readonly GeneratedMessage[],
+  messages: readonly Pick<GeneratedMessage, 'key' | 'value'>[],
 ): Promise<void> {
   const producer = createKafka(config).producer();
   await producer.connect();
@@ -287,38 +288,85 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     return { config, env, settings, messages, appliedSoFar, expectExactAndCommitted };
   }
 
-  it('kill -9 mid-run, restart, SIGTERM: totals still exact and offsets committed', async () => {
-    const { config, env, messages, appliedSoFar, expectExactAndCommitted } = await processScenario(
-      'speed-kill',
-      {
-        meters: 40,
-        seed: 99,
-        invalid: 12,
-        chunk: '25',
-        fetchBytes: '16384',
+  it('SIGKILLed at random moments several times, restarted each time: the view equals the simulator truth', async () => {
+    const { overrides, config } = scenario('speed-kill');
+    const run = await runSimulation({
+      meters: 40,
+      days: 2,
+      startDate: '2026-03-28', // a 23-hour DST day (92 intervals) and a normal one
+      seed: 99,
+      faults: {
+        duplicate: 0.02,
+        correction: 0.02,
+        late: 0.01,
+        out_of_order: 0.01,
+        malformed_json: 0.002,
+        schema_violation: 0.002,
+        out_of_range: 0.002,
+        unknown_meter: 0.002,
       },
-    );
-    await produce(config, config.topics.reads, messages);
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'speed-kill-'));
+    const topologyFile = join(dir, 'topology.jsonl');
+    writeFileSync(topologyFile, run.topology.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const env = {
+      ...process.env,
+      ...inject('infraEnv'),
+      ...overrides,
+      AMI_TOPOLOGY_FILE: topologyFile,
+      AMI_SPEED_CHUNK_MESSAGES: '25',
+      AMI_SPEED_FETCH_MAX_BYTES_PER_PARTITION: '16384',
+    };
+    const settings = loadSpeedLayerSettings(env);
+    prefixes.push(settings.keyPrefix);
+    await createTopics(config);
+    await produce(config, config.topics.reads, run.reads);
     const ends = await lastOffsets(config);
     const total = [...ends.values()].reduce((s, o) => s + o + 1, 0);
-    const applied = () => appliedSoFar(ends.keys());
+    expect(total).toBe(run.reads.length);
+    const applied = async () => {
+      let n = 0;
+      for (const p of ends.keys()) n += (await readFence(redis, settings.keyPrefix, p)).offset + 1;
+      return n;
+    };
 
-    const first = startSpeedProcess(env, children);
-    await waitFor('a partial run', async () => (await applied()) > total * 0.2, 60_000);
-    first.child.kill('SIGKILL');
-    const killed = await first.exited;
-    expect(killed.signal).toBe('SIGKILL');
-    const atKill = await applied();
-    expect(atKill).toBeLessThan(total);
-
-    const second = startSpeedProcess(env, children);
+    // Kill points: three random fractions of the run, drawn fresh each time (printed below).
+    const points = [Math.random(), Math.random(), Math.random()].map((x) => 0.1 + 0.8 * x).sort();
+    const killedAt: number[] = [];
+    for (const point of points) {
+      const proc = startSpeedProcess(env, children);
+      await waitFor(
+        `${Math.round(point * 100)} % applied`,
+        // at least one more chunk than at the previous kill, so every run makes progress
+        async () => (await applied()) >= Math.max(total * point, (killedAt[killedAt.length - 1] ?? 0) + 50),
+        90_000,
+      );
+      proc.child.kill('SIGKILL');
+      const exit = await proc.exited;
+      expect(exit.signal).toBe('SIGKILL');
+      killedAt.push(await applied());
+    }
+    expect(killedAt[0]).toBeLessThan(total);
+    const last = startSpeedProcess(env, children);
     await waitFor('the whole topic', async () => (await applied()) === total, 90_000);
-    second.child.kill('SIGTERM');
-    const stopped = await second.exited;
+    last.child.kill('SIGTERM');
+    const stopped = await last.exited;
     expect(stopped.code, stopped.stderr).toBe(0);
+    process.stderr.write(`[speed-layer] kill test: killed at ${killedAt.join(', ')} of ${total} messages\n`);
 
-    await expectExactAndCommitted(ends);
-    process.stderr.write(`[speed-layer] kill test: killed at ${atKill}/${total} applied messages\n`);
+    const expected = expectedFromTruth(run);
+    expect(expected.intervals.size).toBeGreaterThan(40 * (92 + 96) - 1);
+    const view = await realtimeViewOf(redis, settings.keyPrefix, PARTITIONS, run);
+    expect(view.intervals).toEqual(expected.intervals);
+    expect(view.daily).toEqual(expected.daily);
+    expect(view.grid).toEqual(expected.grid);
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
+    await admin.disconnect();
+    for (const { partition, offset } of committed[0]?.partitions ?? []) {
+      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
+    }
   });
 
   it('two instances split the partitions; stopping one rebalances and the totals stay exact', async () => {

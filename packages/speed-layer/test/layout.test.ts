@@ -6,7 +6,9 @@ import {
   GRID_RECORD_BYTES,
   INTERVAL_SLOTS,
   SLOT_BYTES,
-  applyReadArgs,
+  READ_RECORD_BYTES,
+  encodeApplyReads,
+  trailerOffset,
   checkLimitsFitLayout,
   compareSlotVersions,
   decodeGridDay,
@@ -59,7 +61,7 @@ describe('key layout', () => {
 });
 
 describe('toApplyRead', () => {
-  it('encodes slot, hour, delay, Wh, centivolts, flag, digest prefix and attribution', () => {
+  it('encodes day size, slot, delay, Wh, centivolts, flag, digest prefix and attribution', () => {
     const { startMs } = localDayBounds('2025-03-10', TZ);
     const r = read(startMs + 5 * 900_000, { wh: 777, v: 229.87, est: true });
     const a = toApplyRead(r, '41', grid, ctx);
@@ -67,8 +69,9 @@ describe('toApplyRead', () => {
       offset: '41',
       meterDayKey: `{rv:3}:m:${meter.meterId}:2025-03-10`,
       date: '2025-03-10',
+      daySlots: 96,
+      dayPhase: 0,
       slot: 5,
-      hourSlot: 1,
       readDelayMs: 1_000_000,
       wh: 777,
       voltageCv: 22987,
@@ -76,13 +79,33 @@ describe('toApplyRead', () => {
       digestPrefix: Number.parseInt(versionDigest(r).slice(0, 8), 16),
       attribution: 'TR-1|FD-1|SS-1|REG-1',
     });
-    expect(applyReadArgs([a])).toHaveLength(11);
+    const b = { ...a, offset: '42', slot: 6 };
+    const args = encodeApplyReads([a, b, { ...a, offset: '43', attribution: 'TR-2|FD-1|SS-1|REG-1' }]);
+    // one meter-day (4 args), two attribution texts, one blob of three records
+    expect(args.slice(0, 8)).toEqual([
+      '1',
+      a.meterDayKey,
+      '2025-03-10',
+      '96',
+      '0',
+      '2',
+      a.attribution,
+      'TR-2|FD-1|SS-1|REG-1',
+    ]);
+    const blob = args[8] as Buffer;
+    expect(blob.length).toBe(3 * READ_RECORD_BYTES);
+    expect(blob.readUIntBE(READ_RECORD_BYTES, 6)).toBe(42);
+    expect(blob.readUInt8(READ_RECORD_BYTES + 8)).toBe(6);
+    expect(blob.readUInt32BE(9)).toBe(1_000_000);
+    expect(blob.readInt32BE(13)).toBe(777);
+    expect(blob.readUInt16BE(2 * READ_RECORD_BYTES + 24)).toBe(2);
   });
 
   it('uses 100 slots on the long DST day and 26 hour slots', () => {
     const { startMs, endMs } = localDayBounds('2025-10-26', TZ);
     const last = toApplyRead(read(endMs - 900_000), '1', grid, ctx);
     expect(last.slot).toBe(99);
+    expect(last.daySlots).toBe(100);
     expect(last.slot).toBeLessThan(INTERVAL_SLOTS);
     expect(hourSlot(endMs - 900_000, startMs)).toBe(24);
     expect(hourSlotStartMs(24, startMs)).toBe(endMs - 3_600_000);
@@ -138,20 +161,26 @@ describe('decoders', () => {
   });
 
   it('decode hand-built records', () => {
-    const md = Buffer.alloc(110 + 100 * SLOT_BYTES + 1 + 11);
-    md.writeIntBE(-5, 0, 6);
-    md.writeInt32BE(-5, 6 + 4 * 2);
-    const o = 110 + 7 * SLOT_BYTES;
-    md.writeUInt8(1 | 2 | (1 << 2), o);
-    md.writeUIntBE(901_000, o + 1, 5);
-    md.writeInt32BE(-5, o + 6);
-    md.writeUInt16BE(23012, o + 10);
-    md.writeUInt32BE(0xdeadbeef, o + 12);
-    md.writeUInt8(11, 110 + 100 * SLOT_BYTES);
-    md.write('T1|F1|S1|R1', 110 + 100 * SLOT_BYTES + 1);
+    const md = Buffer.alloc(trailerOffset(96) + 1 + 11);
+    md.writeUInt8(2, 0);
+    md.writeUInt8(96, 1);
+    md.writeUInt8(0, 2);
+    const put = (slot: number, wh: number) => {
+      const o = 3 + slot * SLOT_BYTES;
+      md.writeUInt8(1 | 2 | (1 << 2), o);
+      md.writeUInt32BE(901_000, o + 1);
+      md.writeInt32BE(wh, o + 5);
+      md.writeUInt16BE(23012, o + 9);
+      md.writeUInt32BE(0xdeadbeef, o + 11);
+    };
+    put(7, -5);
+    put(8, 12);
+    md.writeUInt8(11, trailerOffset(96));
+    md.write('T1|F1|S1|R1', trailerOffset(96) + 1);
     const day = decodeMeterDay(md);
-    expect(day.dailyWh).toBe(-5);
-    expect(day.hourlyWh[2]).toBe(-5);
+    expect(day.dailyWh).toBe(7);
+    expect(day.hourlyWh[1]).toBe(-5);
+    expect(day.hourlyWh[2]).toBe(12);
     expect(day.intervals[7]).toEqual({
       index: 7,
       estimated: true,
@@ -161,6 +190,11 @@ describe('decoders', () => {
       digestPrefix: 0xdeadbeef,
       attribution: { transformerId: 'T1', feederId: 'F1', substationId: 'S1', region: 'R1' },
     });
+    // a day starting half an hour past the UTC hour: slot 1 is still in hour slot 0, slot 2 is not
+    md.writeUInt8(2, 2);
+    expect(decodeMeterDay(md).hourlyWh.slice(0, 4)).toEqual([0, 0, 7, 0]);
+    md.writeUInt8(1, 0);
+    expect(() => decodeMeterDay(md)).toThrow(/format 1/);
 
     const g = Buffer.alloc(100 * GRID_RECORD_BYTES);
     const w = 3 * GRID_RECORD_BYTES;

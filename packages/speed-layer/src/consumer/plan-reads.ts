@@ -15,6 +15,12 @@ import {
 } from '@ami/shared/contracts';
 import { toApplyRead, type ApplyRead } from '../realtime-view/apply-args.ts';
 import type { ApplyChunk } from '../realtime-view/apply.ts';
+
+/** A chunk with, per read, its read_ts and Kafka produce time (NaN when unknown) for freshness. */
+export interface PlannedChunk extends ApplyChunk {
+  readonly readTsMs: readonly number[];
+  readonly produceTsMs: readonly number[];
+}
 import type { GridAttribution } from '../realtime-view/keys.ts';
 import { isBeyondRetention, type PartitionWatermarks } from '../watermark.ts';
 
@@ -22,6 +28,8 @@ export interface InboundMessage {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** Kafka record timestamp (produce time, ms as text), when known. */
+  readonly timestamp?: string;
 }
 
 export interface ReadPlanContext {
@@ -46,14 +54,14 @@ export interface ReadPlanCounts {
   registers: number;
   /** Valid reads older than provisional retention: left to the batch layer. */
   beyondRetention: number;
+  /** Valid reads behind their partition's watermark on arrival (still applied within retention). */
+  late: number;
 }
 
 export interface ReadPlan {
-  readonly chunks: ApplyChunk[];
+  readonly chunks: PlannedChunk[];
   readonly dlq: DlqRecord[];
   readonly counts: ReadPlanCounts;
-  /** read_ts of each applied read (for freshness metrics). */
-  readonly appliedReadTsMs: number[];
 }
 
 function attributionOf(read: ValidIntervalRead, ctx: ReadPlanContext): GridAttribution | DlqReason {
@@ -73,11 +81,12 @@ interface DlqReason {
 }
 
 export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlanContext): ReadPlan {
-  const chunks: ApplyChunk[] = [];
+  const chunks: PlannedChunk[] = [];
   const dlq: DlqRecord[] = [];
-  const counts: ReadPlanCounts = { valid: 0, invalid: 0, registers: 0, beyondRetention: 0 };
-  const appliedReadTsMs: number[] = [];
+  const counts: ReadPlanCounts = { valid: 0, invalid: 0, registers: 0, beyondRetention: 0, late: 0 };
   let reads: ApplyRead[] = [];
+  let readTsMs: number[] = [];
+  let produceTsMs: number[] = [];
   let maxEventMs: number | undefined;
   let inChunk = 0;
 
@@ -109,6 +118,7 @@ export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlan
         const eventMs = read.intervalStartMs;
         const watermark = ctx.watermarks.partitionWatermark(ctx.partition);
         ctx.watermarks.observe(ctx.partition, eventMs, ctx.nowMs);
+        if (eventMs < watermark) counts.late++;
         if (maxEventMs === undefined || eventMs > maxEventMs) maxEventMs = eventMs;
         if (read.read_type === 'DAILY' || attribution === undefined) counts.registers++;
         else if (isBeyondRetention(eventMs, watermark, ctx.retentionDays, ctx.timeZone))
@@ -116,7 +126,8 @@ export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlan
         else {
           try {
             reads.push(toApplyRead(read, m.offset, attribution, ctx));
-            appliedReadTsMs.push(read.readTsMs);
+            readTsMs.push(read.readTsMs);
+            produceTsMs.push(m.timestamp === undefined ? Number.NaN : Number(m.timestamp));
           } catch (err) {
             counts.valid--;
             toDlq(m, failure('OUT_OF_RANGE', err instanceof Error ? err.message : String(err)));
@@ -126,15 +137,31 @@ export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlan
     }
     inChunk++;
     if (inChunk >= ctx.maxMessagesPerChunk) {
-      chunks.push({ partition: ctx.partition, lastOffset: m.offset, maxEventMs, reads });
+      chunks.push({
+        partition: ctx.partition,
+        lastOffset: m.offset,
+        maxEventMs,
+        reads,
+        readTsMs,
+        produceTsMs,
+      });
       reads = [];
+      readTsMs = [];
+      produceTsMs = [];
       maxEventMs = undefined;
       inChunk = 0;
     }
   }
   const last = messages[messages.length - 1];
   if (inChunk > 0 && last !== undefined) {
-    chunks.push({ partition: ctx.partition, lastOffset: last.offset, maxEventMs, reads });
+    chunks.push({
+      partition: ctx.partition,
+      lastOffset: last.offset,
+      maxEventMs,
+      reads,
+      readTsMs,
+      produceTsMs,
+    });
   }
-  return { chunks, dlq, counts, appliedReadTsMs };
+  return { chunks, dlq, counts };
 }

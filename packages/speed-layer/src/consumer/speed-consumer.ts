@@ -8,6 +8,12 @@
  * for everything already applied. If Redis lost writes (e.g. the last second of AOF), its fence is
  * behind the committed offset: the consumer seeks back to fence + 1 so nothing is lost either.
  * Events are validated (invalid → events DLQ) and counted; alerting is a later part.
+ *
+ * Backpressure: an apply call slower than AMI_SPEED_SLOW_APPLY_MS pauses fetching of that
+ * partition for AMI_SPEED_PAUSE_MS; a failed call (Redis down, timeout) pauses it with doubling
+ * back-off and rewinds the fetch position to the first unapplied message, so nothing is skipped
+ * and nothing piles up in memory (kafkajs holds at most one fetch per partition). Retention: a
+ * timer runs the retention sweep (retention/sweep.ts) against the batch watermark.
  */
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
@@ -24,8 +30,18 @@ import type { Logger } from '@ami/shared/log';
 import type { SpeedLayerSettings } from '../config.ts';
 import type { SpeedMetrics } from '../metrics.ts';
 import { applyChunk, readFence } from '../realtime-view/apply.ts';
+import { sweepRetention, type BatchWatermarkSource } from '../retention/sweep.ts';
 import { PartitionWatermarks } from '../watermark.ts';
-import { planReadBatch } from './plan-reads.ts';
+import { planReadBatch, type PlannedChunk } from './plan-reads.ts';
+
+/** What became visible in Redis with one apply call (for benchmarks and tests). */
+export interface AppliedChunkInfo {
+  readonly partition: number;
+  readonly appliedAtMs: number;
+  readonly readTsMs: readonly number[];
+  /** Kafka produce time of each read (NaN when unknown). */
+  readonly produceTsMs: readonly number[];
+}
 
 export interface SpeedConsumerDeps {
   readonly kafka: Kafka;
@@ -38,6 +54,10 @@ export interface SpeedConsumerDeps {
   readonly logger: Logger;
   readonly metrics?: SpeedMetrics;
   readonly now?: () => number;
+  /** The batch watermark for retention (the catalog); without it only the hard cap drops days. */
+  readonly batchWatermark?: BatchWatermarkSource;
+  /** Called after every successful apply call. */
+  readonly onApplied?: (info: AppliedChunkInfo) => void;
 }
 
 export interface SpeedConsumerStats {
@@ -52,6 +72,11 @@ export interface SpeedConsumerStats {
   eventsValid: number;
   eventsInvalid: number;
   rewinds: number;
+  late: number;
+  expired: number;
+  pauses: number;
+  retentionDroppedDays: number;
+  retentionDroppedUncoveredDays: number;
 }
 
 export class SpeedConsumer {
@@ -67,12 +92,22 @@ export class SpeedConsumer {
     eventsValid: 0,
     eventsInvalid: 0,
     rewinds: 0,
+    late: 0,
+    expired: 0,
+    pauses: 0,
+    retentionDroppedDays: 0,
+    retentionDroppedUncoveredDays: 0,
   };
   readonly watermarks: PartitionWatermarks;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly now: () => number;
   private running = false;
+  private readonly pausedUntil = new Map<string, NodeJS.Timeout>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private sweeping: Promise<void> | undefined;
+  private appliedSinceTick = 0;
 
   constructor(private readonly deps: SpeedConsumerDeps) {
     const s = deps.settings;
@@ -101,6 +136,7 @@ export class SpeedConsumer {
       fromBeginning: this.deps.settings.fromBeginning,
     });
     this.running = true;
+    this.startTimers();
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -114,8 +150,112 @@ export class SpeedConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.pausedUntil.values()) clearTimeout(t);
+    this.pausedUntil.clear();
+    await this.sweeping;
     await this.consumer.disconnect();
     await this.producer.disconnect();
+  }
+
+  private startTimers(): void {
+    const { settings, metrics } = this.deps;
+    const tickMs = 10_000;
+    this.timers.push(
+      setInterval(() => {
+        metrics?.readsPerSecond.set(this.appliedSinceTick / (tickMs / 1000));
+        this.appliedSinceTick = 0;
+        const global = this.watermarks.globalWatermark(this.now());
+        if (Number.isFinite(global)) metrics?.watermark.set({ partition: 'global' }, global / 1000);
+      }, tickMs),
+    );
+    if (settings.retentionSweepS > 0) {
+      this.timers.push(
+        setInterval(() => {
+          if (this.sweeping === undefined) {
+            this.sweeping = this.sweepOnce().finally(() => (this.sweeping = undefined));
+          }
+        }, settings.retentionSweepS * 1000),
+      );
+    }
+    for (const t of this.timers) t.unref();
+  }
+
+  /** One retention sweep over every partition of the reads topic (errors are logged, not thrown). */
+  async sweepOnce(): Promise<void> {
+    const { redis, settings, config, metrics, logger } = this.deps;
+    try {
+      const partitionCount = await this.readsPartitionCount();
+      const r = await sweepRetention({
+        redis,
+        keyPrefix: settings.keyPrefix,
+        partitionCount,
+        policy: {
+          graceMs: settings.retentionGraceS * 1000,
+          hardCapDays: settings.retentionDays,
+          timeZone: config.connection.timeZone,
+        },
+        batchWatermark: this.deps.batchWatermark ?? (() => Promise.resolve(null)),
+        allowedLatenessMs: settings.allowedLatenessS * 1000,
+        nowMs: this.now(),
+        logger,
+      });
+      this.stats.retentionDroppedDays += r.droppedDays;
+      this.stats.retentionDroppedUncoveredDays += r.droppedUncoveredDays;
+      metrics?.retentionDroppedDays.inc({ covered: 'true' }, r.droppedDays - r.droppedUncoveredDays);
+      metrics?.retentionDroppedDays.inc({ covered: 'false' }, r.droppedUncoveredDays);
+      metrics?.batchWatermark.set(r.batchWatermarkMs === null ? 0 : r.batchWatermarkMs / 1000);
+      if (r.droppedDays > 0) logger.info(r, 'retention sweep dropped provisional days');
+    } catch (err) {
+      logger.error({ err }, 'retention sweep failed (will retry on the next tick)');
+    }
+  }
+
+  private partitionCount: number | undefined;
+  private async readsPartitionCount(): Promise<number> {
+    if (this.partitionCount !== undefined) return this.partitionCount;
+    const admin = this.deps.kafka.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [this.deps.config.topics.reads] });
+      this.partitionCount = meta.topics[0]?.partitions.length ?? 0;
+      return this.partitionCount;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Redis unavailable or failing: keep what was applied, rewind the fetch position to the first
+   * unapplied message and pause the partition with a doubling back-off instead of crashing.
+   */
+  private backOff(topic: string, partition: number, fromOffset: string | null, err: unknown): void {
+    const id = `${topic}:${partition}`;
+    const n = (this.failures.get(id) ?? 0) + 1;
+    this.failures.set(id, n);
+    const ms = Math.min(30_000, this.deps.settings.pauseMs * 2 ** (n - 1));
+    this.deps.logger.warn(
+      { err: err instanceof Error ? err.message : String(err), partition, pauseMs: ms, attempt: n },
+      'Redis call failed: pausing partition',
+    );
+    if (fromOffset !== null) this.consumer.seek({ topic, partition, offset: fromOffset });
+    this.pausePartition(topic, partition, ms, 'error');
+  }
+
+  /** Pauses fetching of a partition for `ms`, then resumes it (backpressure). */
+  private pausePartition(topic: string, partition: number, ms: number, reason: string): void {
+    const id = `${topic}:${partition}`;
+    if (this.pausedUntil.has(id)) return;
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.stats.pauses++;
+    this.deps.metrics?.pauses.inc({ reason });
+    this.deps.metrics?.paused.set(this.pausedUntil.size + 1);
+    const timer = setTimeout(() => {
+      this.pausedUntil.delete(id);
+      this.deps.metrics?.paused.set(this.pausedUntil.size);
+      if (this.running) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, ms);
+    this.pausedUntil.set(id, timer);
   }
 
   private async sendDlq(topic: string, records: readonly DlqRecord[]): Promise<void> {
@@ -137,7 +277,13 @@ export class SpeedConsumer {
     const p = batch.partition;
     const nowMs = this.now();
     if (!this.watermarks.has(p)) {
-      const fence = await readFence(redis, settings.keyPrefix, p);
+      let fence;
+      try {
+        fence = await readFence(redis, settings.keyPrefix, p);
+      } catch (err) {
+        this.backOff(batch.topic, p, batch.firstOffset(), err);
+        return;
+      }
       this.watermarks.restore(p, fence.maxEventMs, nowMs);
       const first = batch.firstOffset();
       if (fence.offset >= 0 && first !== null && BigInt(first) > BigInt(fence.offset) + 1n) {
@@ -172,29 +318,72 @@ export class SpeedConsumer {
     metrics?.beyondRetention.inc(plan.counts.beyondRetention);
     metrics?.registers.inc(plan.counts.registers);
 
+    this.stats.late += plan.counts.late;
+    metrics?.late.inc(plan.counts.late);
+    metrics?.lag.set({ topic: batch.topic, partition: String(p) }, Number(batch.offsetLag()));
+
     let committedUpTo: string | undefined;
     for (const chunk of plan.chunks) {
-      const r = await applyChunk(redis, settings.keyPrefix, chunk);
-      this.stats.inserted += r.inserted;
-      this.stats.replaced += r.replaced;
-      this.stats.unchanged += r.unchanged;
-      this.stats.replayed += r.replayed;
-      if (metrics) {
-        metrics.applied.inc({ effect: 'inserted' }, r.inserted);
-        metrics.applied.inc({ effect: 'replaced' }, r.replaced);
-        metrics.applied.inc({ effect: 'unchanged' }, r.unchanged);
-        metrics.applied.inc({ effect: 'replayed' }, r.replayed);
+      const started = this.now();
+      let r;
+      try {
+        r = await applyChunk(redis, settings.keyPrefix, chunk);
+      } catch (err) {
+        const from =
+          committedUpTo === undefined ? batch.firstOffset() : (BigInt(committedUpTo) + 1n).toString();
+        this.backOff(batch.topic, p, from, err);
+        break;
       }
+      const appliedAtMs = this.now();
+      this.failures.delete(`${batch.topic}:${p}`);
+      this.recordApplied(chunk, r, appliedAtMs);
       payload.resolveOffset(chunk.lastOffset);
       committedUpTo = chunk.lastOffset;
+      if (appliedAtMs - started > settings.slowApplyMs) {
+        this.deps.logger.warn(
+          { partition: p, applyMs: appliedAtMs - started, reads: chunk.reads.length },
+          'slow Redis apply: pausing partition',
+        );
+        this.pausePartition(batch.topic, p, settings.pauseMs, 'slow');
+        break;
+      }
       if (!payload.isRunning() || payload.isStale()) break;
       await payload.heartbeat();
     }
-    if (metrics) {
-      const t = this.now();
-      for (const ts of plan.appliedReadTsMs) metrics.freshness.observe((t - ts) / 1000);
-    }
     if (committedUpTo !== undefined) await this.commit(batch.topic, p, committedUpTo);
+    const wm = this.watermarks.partitionWatermark(p);
+    if (Number.isFinite(wm)) metrics?.watermark.set({ partition: String(p) }, wm / 1000);
+  }
+
+  private recordApplied(
+    chunk: PlannedChunk,
+    r: Awaited<ReturnType<typeof applyChunk>>,
+    appliedAtMs: number,
+  ): void {
+    const { metrics } = this.deps;
+    this.stats.inserted += r.inserted;
+    this.stats.replaced += r.replaced;
+    this.stats.unchanged += r.unchanged;
+    this.stats.replayed += r.replayed;
+    this.stats.expired += r.expired;
+    this.appliedSinceTick += r.inserted + r.replaced + r.unchanged;
+    if (metrics) {
+      metrics.applied.inc({ effect: 'inserted' }, r.inserted);
+      metrics.applied.inc({ effect: 'replaced' }, r.replaced);
+      metrics.applied.inc({ effect: 'unchanged' }, r.unchanged);
+      metrics.applied.inc({ effect: 'replayed' }, r.replayed);
+      metrics.expired.inc(r.expired);
+      for (const ts of chunk.readTsMs) metrics.freshness.observe((appliedAtMs - ts) / 1000);
+      for (const ts of chunk.produceTsMs) {
+        if (!Number.isNaN(ts)) metrics.applyLatency.observe((appliedAtMs - ts) / 1000);
+      }
+    }
+    this.deps.onApplied?.({
+      partition: chunk.partition,
+      appliedAtMs,
+      readTsMs: chunk.readTsMs,
+      produceTsMs: chunk.produceTsMs,
+    });
   }
 
   private async onEvents(payload: EachBatchPayload): Promise<void> {
@@ -224,6 +413,7 @@ export class SpeedConsumer {
       }
     }
     await this.sendDlq(config.topics.eventsDlq, dlq);
+    metrics?.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.stats.eventsValid += valid;
     this.stats.eventsInvalid += dlq.length;
     metrics?.events.inc(valid);

@@ -1,49 +1,66 @@
 -- Applies one chunk of valid INTERVAL reads of ONE partition of the reads topic to the realtime
--- view, exactly once (layout: layout.ts; key names: keys.ts).
+-- view, exactly once (layout: layout.ts; key names: keys.ts; arguments: apply-args.ts).
 --
--- KEYS[1]  fence hash of the partition: {tag}:fence  (fields offset, maxEventMs)
+-- KEYS[1]  fence hash of the partition: {tag}:fence  (fields offset, maxEventMs, retainFrom)
+-- KEYS[2]  registry of the partition's local dates in the view: {tag}:days (date -> 1)
 -- ARGV[1]  the partition's hash tag, e.g. '{rv:3}' (grid keys are built from it, same slot)
 -- ARGV[2]  offset of the last message of the chunk (valid or not): the new fence
 -- ARGV[3]  largest event time (interval_start, ms) among the chunk's valid reads, or ''
--- ARGV[4]  number of reads n, then 11 arguments per read:
---          offset, meter-day key, local date, interval slot, hour slot, read_ts - interval_start (ms),
---          consumption Wh, voltage cV, estimated (0/1), digest prefix (uint32), attribution 't|f|s|r'
--- Reads at or below the stored fence offset were applied before (a replay) and are skipped.
--- Returns { inserted, replaced, unchanged, replayed, previous fence offset }.
+-- ARGV[4]  number of meter-days d, then 4 arguments each: key, local date, day slots, day phase
+-- then     number of attribution texts a, then the a texts 't|f|s|r'
+-- last     the records blob, 26 bytes per read (encodeApplyReads)
+-- Reads at or below the stored fence offset were applied before (a replay) and are skipped; reads of
+-- a local date before the fence's retainFrom (set by the retention sweep, retention.ts) are expired.
+-- Grid deltas are summed per (grid key, window) in Lua tables and written once per chunk.
+-- Returns { inserted, replaced, unchanged, replayed, previous fence offset, expired }.
 
-local HOURLY_OFFSET = 6
-local SLOTS_OFFSET = 110
-local SLOT_BYTES = 16
-local TRAILER_OFFSET = 1710
+local HEADER_BYTES = 3
+local SLOT_BYTES = 15
+local SLOT_FORMAT = '>BI4i4I2I4'
+local RECORD_BYTES = 26
+local RECORD_FORMAT = '>I6I2BI4i4I2BI4I2'
 local MAX_ATTRIBUTIONS = 63
 local GRID_BYTES = 21
 local GRID_SLOTS = 100
+local GRID_FORMAT = '>i6I3I3I5I2I2'
 local LEVEL_CODES = { 't', 'f', 's', 'r' }
 
 local fence = KEYS[1]
 local tag = ARGV[1]
 local lastOffset = tonumber(ARGV[2])
-local n = tonumber(ARGV[4])
-local previous = tonumber(redis.call('HGET', fence, 'offset') or '-1')
+local fenceState = redis.call('HMGET', fence, 'offset', 'retainFrom')
+local previous = tonumber(fenceState[1] or '-1')
+local retainFrom = fenceState[2] or ''
+
+local nDays = tonumber(ARGV[4])
+local days = {}
+for d = 1, nDays do
+  local b = 4 + (d - 1) * 4
+  days[d] = {
+    key = ARGV[b + 1],
+    date = ARGV[b + 2],
+    slots = tonumber(ARGV[b + 3]),
+    phase = tonumber(ARGV[b + 4]),
+  }
+  days[d].expired = days[d].date < retainFrom
+end
+local attrBase = 5 + nDays * 4
+local nAttr = tonumber(ARGV[attrBase])
+local texts = {}
+for a = 1, nAttr do texts[a] = ARGV[attrBase + a] end
+local blob = ARGV[attrBase + nAttr + 1]
+local n = #blob / RECORD_BYTES
+
 if lastOffset <= previous then
-  return { 0, 0, 0, n, previous }
+  return { 0, 0, 0, n, previous, 0 }
 end
 
-local function split(text)
-  local out = {}
-  for part in string.gmatch(text .. '|', '([^|]*)|') do
-    out[#out + 1] = part
-  end
-  return out
-end
-
--- Attribution tables of the meter-days touched by this chunk: key -> { entries, index by text }.
-local tables = {}
-local function attributionTable(key)
-  local t = tables[key]
+-- Attribution table of a meter-day (read once per chunk): { list, index by text, trailer offset }.
+local function attributionTable(day)
+  local t = day.table
   if t then return t end
-  t = { list = {}, index = {} }
-  local raw = redis.call('GETRANGE', key, TRAILER_OFFSET, -1)
+  t = { list = {}, index = {}, trailer = HEADER_BYTES + day.slots * SLOT_BYTES }
+  local raw = redis.call('GETRANGE', day.key, t.trailer, -1)
   local at = 1
   while at <= #raw do
     local len = string.byte(raw, at)
@@ -52,99 +69,116 @@ local function attributionTable(key)
     t.index[text] = #t.list
     at = at + 1 + len
   end
-  tables[key] = t
+  day.table = t
   return t
-end
-
-local function attributionNumber(key, text)
-  local t = attributionTable(key)
-  local number = t.index[text]
-  if number then return number end
-  redis.call('APPEND', key, string.char(#text) .. text)
-  t.list[#t.list + 1] = text
-  t.index[text] = #t.list
-  return #t.list
-end
-
--- Adds a contribution to the window `slot` of every grid entity of attribution `text`.
-local function gridAdd(text, date, slot, dEnergy, dMeters, dEstimated, dVoltage, voltage)
-  local ids = split(text)
-  local at = slot * GRID_BYTES
-  for level = 1, 4 do
-    local id = ids[level]
-    if id and id ~= '' then
-      local key = tag .. ':g:' .. LEVEL_CODES[level] .. ':' .. id .. ':' .. date
-      local raw = redis.call('GETRANGE', key, at, at + GRID_BYTES - 1)
-      local energy, meters, estimated, vsum, vmin, vmax = 0, 0, 0, 0, 0, 0
-      if raw == '' then
-        -- Created at full length: growing it by SETRANGE would let Redis over-allocate (~50 %).
-        redis.call('SET', key, string.rep('\0', GRID_SLOTS * GRID_BYTES))
-      else
-        energy, meters, estimated, vsum, vmin, vmax = struct.unpack('>i6I3I3I5I2I2', raw)
-      end
-      energy = energy + dEnergy
-      meters = meters + dMeters
-      estimated = estimated + dEstimated
-      vsum = vsum + dVoltage
-      if voltage then
-        if vmin == 0 or voltage + 1 < vmin then vmin = voltage + 1 end
-        if voltage + 1 > vmax then vmax = voltage + 1 end
-      end
-      redis.call('SETRANGE', key, at, struct.pack('>i6I3I3I5I2I2', energy, meters, estimated, vsum, vmin, vmax))
-    end
-  end
-end
-
-local function addAt(key, offset, delta, format)
-  local value = struct.unpack(format, redis.call('GETRANGE', key, offset, offset + (format == '>i6' and 5 or 3)))
-  redis.call('SETRANGE', key, offset, struct.pack(format, value + delta))
 end
 
 -- Pre-pass without writes: a script error after a write would leave a half-applied chunk behind
 -- (Redis does not roll scripts back), so the one possible error is raised before anything changes.
 local added = {}
 for r = 0, n - 1 do
-  local b = 4 + r * 11
-  if tonumber(ARGV[b + 1]) > previous then
-    local key, text = ARGV[b + 2], ARGV[b + 11]
-    local t = attributionTable(key)
+  local offset, dayNo, _, _, _, _, _, _, attrNo = struct.unpack(RECORD_FORMAT, blob, r * RECORD_BYTES + 1)
+  if offset > previous and not days[dayNo].expired then
+    local day = days[dayNo]
+    local text = texts[attrNo]
+    local t = attributionTable(day)
     if not t.index[text] then
-      local a = added[key] or { count = #t.list, seen = {} }
-      added[key] = a
+      local a = added[dayNo] or { count = #t.list, seen = {} }
+      added[dayNo] = a
       if not a.seen[text] then
         a.seen[text] = true
         a.count = a.count + 1
         if a.count > MAX_ATTRIBUTIONS then
-          return redis.error_reply('meter-day ' .. key .. ' would exceed 63 grid attributions')
+          return redis.error_reply('meter-day ' .. day.key .. ' would exceed 63 grid attributions')
         end
       end
     end
   end
 end
 
-local inserted, replaced, unchanged, replayed = 0, 0, 0, 0
+local function attributionNumber(day, text)
+  local t = attributionTable(day)
+  local number = t.index[text]
+  if number then return number end
+  redis.call('APPEND', day.key, string.char(#text) .. text)
+  t.list[#t.list + 1] = text
+  t.index[text] = #t.list
+  return #t.list
+end
+
+-- Grid deltas of the chunk: gridKeys[text .. '@' .. date] = the 4 keys (false = level unknown);
+-- acc[key][window] = { energy, meters, estimated, vsum, vmin, vmax } (vmin/vmax: cV or nil).
+local gridKeys = {}
+local acc = {}
+local accKeys = {}
+
+local function keysOf(text, date)
+  local id = text .. '@' .. date
+  local keys = gridKeys[id]
+  if keys then return keys end
+  keys = {}
+  local level = 1
+  for part in string.gmatch(text .. '|', '([^|]*)|') do
+    if level <= 4 then
+      keys[level] = part ~= '' and (tag .. ':g:' .. LEVEL_CODES[level] .. ':' .. part .. ':' .. date) or false
+    end
+    level = level + 1
+  end
+  gridKeys[id] = keys
+  return keys
+end
+
+local function gridAdd(text, date, window, dEnergy, dMeters, dEstimated, dVoltage, voltage)
+  local keys = keysOf(text, date)
+  for level = 1, 4 do
+    local key = keys[level]
+    if key then
+      local windows = acc[key]
+      if not windows then
+        windows = {}
+        acc[key] = windows
+        accKeys[#accKeys + 1] = key
+      end
+      local w = windows[window]
+      if not w then
+        w = { 0, 0, 0, 0, nil, nil }
+        windows[window] = w
+      end
+      w[1] = w[1] + dEnergy
+      w[2] = w[2] + dMeters
+      w[3] = w[3] + dEstimated
+      w[4] = w[4] + dVoltage
+      if voltage then
+        if not w[5] or voltage < w[5] then w[5] = voltage end
+        if not w[6] or voltage > w[6] then w[6] = voltage end
+      end
+    end
+  end
+end
+
+local inserted, replaced, unchanged, replayed, expired = 0, 0, 0, 0, 0
+local registered = {}
 for r = 0, n - 1 do
-  local b = 4 + r * 11
-  if tonumber(ARGV[b + 1]) <= previous then
+  local offset, dayNo, slot, delay, wh, cv, est, digest, attrNo =
+    struct.unpack(RECORD_FORMAT, blob, r * RECORD_BYTES + 1)
+  if offset <= previous then
     replayed = replayed + 1
+  elseif days[dayNo].expired then
+    expired = expired + 1
   else
-    local key = ARGV[b + 2]
-    local date = ARGV[b + 3]
-    local slot = tonumber(ARGV[b + 4])
-    local hour = tonumber(ARGV[b + 5])
-    local delay = tonumber(ARGV[b + 6])
-    local wh = tonumber(ARGV[b + 7])
-    local cv = tonumber(ARGV[b + 8])
-    local est = tonumber(ARGV[b + 9])
-    local digest = tonumber(ARGV[b + 10])
-    local attribution = ARGV[b + 11]
-    local at = SLOTS_OFFSET + slot * SLOT_BYTES
+    local day = days[dayNo]
+    local key = day.key
+    local at = HEADER_BYTES + slot * SLOT_BYTES
     local raw = redis.call('GETRANGE', key, at, at + SLOT_BYTES - 1)
     if raw == '' then
-      redis.call('SET', key, string.rep('\0', TRAILER_OFFSET))
+      redis.call('SET', key, string.char(2, day.slots, day.phase) .. string.rep('\0', day.slots * SLOT_BYTES))
       raw = string.rep('\0', SLOT_BYTES)
+      if not registered[day.date] then
+        registered[day.date] = true
+        redis.call('HSETNX', KEYS[2], day.date, '1')
+      end
     end
-    local flags, oDelay, oWh, oCv, oDigest = struct.unpack('>BI5i4I2I4', raw)
+    local flags, oDelay, oWh, oCv, oDigest = struct.unpack(SLOT_FORMAT, raw)
     local present = flags % 2 == 1
     local wins = not present
       or delay > oDelay
@@ -152,28 +186,48 @@ for r = 0, n - 1 do
     if not wins then
       unchanged = unchanged + 1
     else
-      local number = attributionNumber(key, attribution)
-      redis.call('SETRANGE', key, at,
-        struct.pack('>BI5i4I2I4', 1 + est * 2 + number * 4, delay, wh, cv, digest))
-      local oEst = math.floor(flags / 2) % 2
-      local oNumber = math.floor(flags / 4)
-      local dWh = present and (wh - oWh) or wh
-      addAt(key, 0, dWh, '>i6')
-      addAt(key, HOURLY_OFFSET + hour * 4, dWh, '>i4')
+      local text = texts[attrNo]
+      local number = attributionNumber(day, text)
+      redis.call('SETRANGE', key, at, struct.pack(SLOT_FORMAT, 1 + est * 2 + number * 4, delay, wh, cv, digest))
+      local date = day.date
       if not present then
         inserted = inserted + 1
-        gridAdd(attribution, date, slot, wh, 1, est, cv, cv)
+        gridAdd(text, date, slot, wh, 1, est, cv, cv)
       else
         replaced = replaced + 1
+        local oEst = math.floor(flags / 2) % 2
+        local oNumber = math.floor(flags / 4)
         if oNumber == number then
-          gridAdd(attribution, date, slot, wh - oWh, 0, est - oEst, cv - oCv, cv)
+          gridAdd(text, date, slot, wh - oWh, 0, est - oEst, cv - oCv, cv)
         else
-          local oText = attributionTable(key).list[oNumber]
+          local oText = attributionTable(day).list[oNumber]
           gridAdd(oText, date, slot, -oWh, -1, -oEst, -oCv, nil)
-          gridAdd(attribution, date, slot, wh, 1, est, cv, cv)
+          gridAdd(text, date, slot, wh, 1, est, cv, cv)
         end
       end
     end
+  end
+end
+
+for _, key in ipairs(accKeys) do
+  local exists = redis.call('EXISTS', key) == 1
+  if not exists then
+    -- Created at full length: growing it by SETRANGE would let Redis over-allocate (~50 %).
+    redis.call('SET', key, string.rep('\0', GRID_SLOTS * GRID_BYTES))
+  end
+  for window, w in pairs(acc[key]) do
+    local at = window * GRID_BYTES
+    local energy, meters, estimated, vsum, vmin, vmax = 0, 0, 0, 0, 0, 0
+    if exists then
+      energy, meters, estimated, vsum, vmin, vmax =
+        struct.unpack(GRID_FORMAT, redis.call('GETRANGE', key, at, at + GRID_BYTES - 1))
+    end
+    if w[5] then
+      if vmin == 0 or w[5] + 1 < vmin then vmin = w[5] + 1 end
+      if w[6] + 1 > vmax then vmax = w[6] + 1 end
+    end
+    redis.call('SETRANGE', key, at,
+      struct.pack(GRID_FORMAT, energy + w[1], meters + w[2], estimated + w[3], vsum + w[4], vmin, vmax))
   end
 end
 
@@ -182,4 +236,4 @@ if ARGV[3] ~= '' then
   local stored = tonumber(redis.call('HGET', fence, 'maxEventMs') or '-1')
   if tonumber(ARGV[3]) > stored then redis.call('HSET', fence, 'maxEventMs', ARGV[3]) end
 end
-return { inserted, replaced, unchanged, replayed, previous }
+return { inserted, replaced, unchanged, replayed, previous, expired }

@@ -3,13 +3,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { applyReadArgs, type ApplyRead } from './apply-args.ts';
-import { fenceKey, partitionTag } from './keys.ts';
+import { encodeApplyReads, type ApplyRead } from './apply-args.ts';
+import { daysKey, fenceKey, partitionTag } from './keys.ts';
 
 const APPLY_LUA = readFileSync(new URL('./apply.lua', import.meta.url), 'utf8');
 const COMMAND = 'amiRealtimeApply';
 
-type ApplyCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
+type ApplyCommand = (numKeys: number, ...args: (string | Buffer)[]) => Promise<unknown>;
 
 /** Registers the script on `redis` (idempotent); ioredis runs it by EVALSHA with EVAL fallback. */
 export function defineApplyCommand(redis: Redis): ApplyCommand {
@@ -40,6 +40,8 @@ export interface ApplyResult {
   readonly replayed: number;
   /** The fence before this chunk (-1 = none). */
   readonly previousFence: number;
+  /** Of a local date the retention sweep has already dropped: skipped. */
+  readonly expired: number;
 }
 
 function toNumber(x: unknown): number {
@@ -51,23 +53,24 @@ function toNumber(x: unknown): number {
 export async function applyChunk(redis: Redis, keyPrefix: string, chunk: ApplyChunk): Promise<ApplyResult> {
   const run = defineApplyCommand(redis);
   const out = await run(
-    1,
+    2,
     fenceKey(keyPrefix, chunk.partition),
+    daysKey(keyPrefix, chunk.partition),
     partitionTag(keyPrefix, chunk.partition),
     chunk.lastOffset,
     chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
-    String(chunk.reads.length),
-    ...applyReadArgs(chunk.reads),
+    ...encodeApplyReads(chunk.reads),
   );
-  if (!Array.isArray(out) || out.length !== 5) throw new Error('apply script returned an unexpected reply');
-  const [inserted, replaced, unchanged, replayed, previousFence] = out.map(toNumber) as [
+  if (!Array.isArray(out) || out.length !== 6) throw new Error('apply script returned an unexpected reply');
+  const [inserted, replaced, unchanged, replayed, previousFence, expired] = out.map(toNumber) as [
+    number,
     number,
     number,
     number,
     number,
     number,
   ];
-  return { inserted, replaced, unchanged, replayed, previousFence };
+  return { inserted, replaced, unchanged, replayed, previousFence, expired };
 }
 
 export interface PartitionFence {
@@ -75,13 +78,21 @@ export interface PartitionFence {
   readonly offset: number;
   /** Largest interval_start applied or seen by an applied chunk, undefined when none. */
   readonly maxEventMs: number | undefined;
+  /** Oldest local date the view still keeps for the partition (undefined: nothing dropped yet). */
+  readonly retainFrom: string | undefined;
 }
 
 /** The stored fence of a partition (what the consumer restores its watermark from). */
 export async function readFence(redis: Redis, keyPrefix: string, partition: number): Promise<PartitionFence> {
-  const [offset, maxEventMs] = await redis.hmget(fenceKey(keyPrefix, partition), 'offset', 'maxEventMs');
+  const [offset, maxEventMs, retainFrom] = await redis.hmget(
+    fenceKey(keyPrefix, partition),
+    'offset',
+    'maxEventMs',
+    'retainFrom',
+  );
   return {
     offset: offset === null ? -1 : Number(offset),
     maxEventMs: maxEventMs === null ? undefined : Number(maxEventMs),
+    retainFrom: retainFrom ?? undefined,
   };
 }

@@ -5,8 +5,10 @@
  * Every key derived from partition p of the reads topic starts with the Redis Cluster hash tag of
  * that partition, `{<prefix>:<p>}`, so one Lua script can update all of them and the partition's
  * fence atomically on one cluster node:
- *   {rv:p}:fence                    hash: `offset` = last applied Kafka offset, `maxEventMs`
- *   {rv:p}:m:<meterId>:<YYYY-MM-DD> meter-day string (layout.ts): interval slots, hourly, daily sums
+ *   {rv:p}:fence                    hash: `offset` = last applied Kafka offset, `maxEventMs`,
+ *                                   `retainFrom` = oldest local date still kept (retention.ts)
+ *   {rv:p}:days                     hash: local date → 1 for every date with keys in the partition
+ *   {rv:p}:m:<meterId>:<YYYY-MM-DD> meter-day string (layout.ts): interval slots
  *   {rv:p}:g:<t|f|s|r>:<id>:<date>  grid-day string (layout.ts): 15-minute window aggregates of
  *                                   the meters of partition p only — readers sum the partitions
  * Dates are local dates in AMI_TIMEZONE (the day of interval_start).
@@ -50,6 +52,10 @@ export function fenceKey(prefix: string, partition: number): string {
 function checkId(what: string, id: string): string {
   if (!ID_RE.test(id)) throw new RangeError(`${what} is not a valid id: ${JSON.stringify(id)}`);
   return id;
+}
+
+export function daysKey(prefix: string, partition: number): string {
+  return `${partitionTag(prefix, partition)}:days`;
 }
 
 export function meterDayKey(prefix: string, partition: number, meterId: string, date: string): string {

@@ -3,19 +3,23 @@
  * Fixed-width big-endian binary records in plain Redis strings: no per-field overhead, O(1)
  * GETRANGE/SETRANGE updates, and no dependency on hash-listpack server settings.
  *
- * Meter-day string ({rv:p}:m:<meter>:<date>), one per meter and local day:
- *   [0,6)        daily sum of consumption, Wh, int48
- *   [6,110)      26 hourly sums, Wh, int32 each; slot h = UTC hour floor(start/1h) − floor(dayStart/1h)
- *                (26 slots cover a 25-hour DST day in a half-hour-offset zone; in such zones an hour
- *                that straddles local midnight is split across the two days and readers add both)
- *   [110,1710)   100 interval slots of 16 bytes, slot i = intervalIndexInLocalDay (≤ 100 per day)
- *   [1710,…)     attribution table: entries [uint8 length][text 't|f|s|r'], appended as needed
- * Interval slot (16 bytes):
+ * Meter-day string ({rv:p}:m:<meter>:<date>), one per meter and local day (format 2):
+ *   [0]          format, 2
+ *   [1]          n = number of intervals of the local day (92, 96 or 100 on DST days)
+ *   [2]          phase = minutes of the day start past its UTC hour / 15 (0 in whole-hour zones)
+ *   [3, 3+15n)   n interval slots of 15 bytes, slot i = intervalIndexInLocalDay
+ *   [3+15n, …)   attribution table: entries [uint8 length][text 't|f|s|r'], appended as needed
+ * Interval slot (15 bytes):
  *   uint8  flags: bit0 present, bit1 estimated_flag, bits 2–7 attribution entry number (1–63)
- *   uint40 read_ts − interval_start, ms (exact read_ts; 2^40 ms ≈ 34 years)
+ *   uint32 read_ts − interval_start, ms (exact; ≤ 49.7 days — older reads are beyond retention)
  *   int32  consumption, Wh
  *   uint16 voltage_v in centivolts (round(v × 100); 0 … 655.35 V)
  *   uint32 first 32 bits of the shared version digest (versionDigest)
+ * The meter's hourly and daily sums are not stored: the decoder adds up the slots of the same
+ * string, so they can never disagree with the intervals and cost neither memory nor writes.
+ * Hourly slot h of a day = UTC hour floor(start/1h) − floor(dayStart/1h) (hourSlot); 26 slots
+ * cover a 25-hour DST day in a half-hour-offset zone (an hour that straddles local midnight is
+ * split across the two days there and readers add both).
  * The version order of a slot is (read_ts, Wh, digest prefix): readVersionKey's order, except that
  * two *different* versions with equal read_ts, equal Wh and equal 32-bit digest prefix count as the
  * same (the stored one stays) — odds 2^-32 per such pair, which itself needs a head-end sending two
@@ -32,21 +36,30 @@
 import type { GridAttribution } from './keys.ts';
 import { parseAttributionText } from './keys.ts';
 
-export const DAILY_OFFSET = 0;
-export const HOURLY_OFFSET = 6;
+export const METER_DAY_FORMAT = 2;
+export const HEADER_BYTES = 3;
 export const HOUR_SLOTS = 26;
-export const SLOTS_OFFSET = HOURLY_OFFSET + HOUR_SLOTS * 4;
 export const INTERVAL_SLOTS = 100;
-export const SLOT_BYTES = 16;
-export const TRAILER_OFFSET = SLOTS_OFFSET + INTERVAL_SLOTS * SLOT_BYTES;
+export const SLOT_BYTES = 15;
 export const MAX_ATTRIBUTIONS = 63;
 export const GRID_RECORD_BYTES = 21;
 
-export const MAX_READ_DELAY_MS = 2 ** 40 - 1;
+export const MAX_READ_DELAY_MS = 2 ** 32 - 1;
 export const MAX_SLOT_WH = 2 ** 31 - 1;
 export const MAX_VOLTAGE_CV = 65_534;
 
 const HOUR_MS = 3_600_000;
+const INTERVAL_MS = 900_000;
+
+/** Offset of the attribution table of a meter-day with `slots` intervals. */
+export function trailerOffset(slots: number): number {
+  return HEADER_BYTES + slots * SLOT_BYTES;
+}
+
+/** The header byte `phase` of a day starting at `dayStartMs` (quarter hours past the UTC hour). */
+export function dayPhase(dayStartMs: number): number {
+  return Math.floor((((dayStartMs % HOUR_MS) + HOUR_MS) % HOUR_MS) / INTERVAL_MS);
+}
 
 /** Hourly slot of an interval within the meter-day string of its local day. */
 export function hourSlot(intervalStartMs: number, dayStartMs: number): number {
@@ -87,16 +100,17 @@ export interface StoredInterval extends SlotVersion {
 }
 
 export interface MeterDay {
+  /** Sum of the stored intervals, Wh. */
   readonly dailyWh: number;
-  /** HOUR_SLOTS sums (see hourSlot / hourSlotStartMs). */
+  /** HOUR_SLOTS sums of the stored intervals (see hourSlot / hourSlotStartMs). */
   readonly hourlyWh: readonly number[];
   /** INTERVAL_SLOTS entries; undefined = no read yet. */
   readonly intervals: readonly (StoredInterval | undefined)[];
 }
 
-function attributionTable(buf: Buffer): string[] {
+function attributionTable(buf: Buffer, from: number): string[] {
   const out: string[] = [];
-  let at = TRAILER_OFFSET;
+  let at = from;
   while (at < buf.length) {
     const len = buf.readUInt8(at);
     out.push(buf.toString('utf8', at + 1, at + 1 + len));
@@ -110,30 +124,40 @@ export function decodeMeterDay(buf: Buffer | null): MeterDay {
   const intervals: (StoredInterval | undefined)[] = new Array<StoredInterval | undefined>(
     INTERVAL_SLOTS,
   ).fill(undefined);
-  if (buf === null || buf.length === 0) {
-    return { dailyWh: 0, hourlyWh: new Array<number>(HOUR_SLOTS).fill(0), intervals };
+  const hourlyWh = new Array<number>(HOUR_SLOTS).fill(0);
+  if (buf === null || buf.length === 0) return { dailyWh: 0, hourlyWh, intervals };
+  if (buf.length < HEADER_BYTES) throw new RangeError(`meter-day value too short: ${buf.length} bytes`);
+  const format = buf.readUInt8(0);
+  if (format !== METER_DAY_FORMAT)
+    throw new RangeError(`meter-day format ${format}, expected ${METER_DAY_FORMAT}`);
+  const slots = buf.readUInt8(1);
+  const phase = buf.readUInt8(2);
+  if (slots > INTERVAL_SLOTS || buf.length < trailerOffset(slots)) {
+    throw new RangeError(`meter-day value of ${buf.length} bytes cannot hold ${slots} slots`);
   }
-  if (buf.length < TRAILER_OFFSET) throw new RangeError(`meter-day value too short: ${buf.length} bytes`);
-  const table = attributionTable(buf);
-  const hourlyWh: number[] = [];
-  for (let h = 0; h < HOUR_SLOTS; h++) hourlyWh.push(buf.readInt32BE(HOURLY_OFFSET + h * 4));
-  for (let i = 0; i < INTERVAL_SLOTS; i++) {
-    const o = SLOTS_OFFSET + i * SLOT_BYTES;
+  const table = attributionTable(buf, trailerOffset(slots));
+  let dailyWh = 0;
+  for (let i = 0; i < slots; i++) {
+    const o = HEADER_BYTES + i * SLOT_BYTES;
     const flags = buf.readUInt8(o);
     if ((flags & 1) === 0) continue;
     const entry = table[(flags >> 2) - 1];
     if (entry === undefined) throw new RangeError(`meter-day slot ${i} names a missing attribution`);
+    const wh = buf.readInt32BE(o + 5);
     intervals[i] = {
       index: i,
       estimated: (flags & 2) !== 0,
-      readDelayMs: buf.readUIntBE(o + 1, 5),
-      wh: buf.readInt32BE(o + 6),
-      voltageCv: buf.readUInt16BE(o + 10),
-      digestPrefix: buf.readUInt32BE(o + 12),
+      readDelayMs: buf.readUInt32BE(o + 1),
+      wh,
+      voltageCv: buf.readUInt16BE(o + 9),
+      digestPrefix: buf.readUInt32BE(o + 11),
       attribution: parseAttributionText(entry),
     };
+    dailyWh += wh;
+    const h = Math.floor((phase + i) / 4);
+    hourlyWh[h] = (hourlyWh[h] ?? 0) + wh;
   }
-  return { dailyWh: buf.readIntBE(DAILY_OFFSET, 6), hourlyWh, intervals };
+  return { dailyWh, hourlyWh, intervals };
 }
 
 /** One 15-minute window of a grid entity (of one partition, or summed over partitions). */

@@ -1,0 +1,115 @@
+/**
+ * The retention sweep (I/O around policy.ts): per partition, read the registry of dates and the
+ * fence, decide, then drop. A drop first moves the fence's `retainFrom` (so apply.lua stops
+ * writing that date: a late read cannot recreate a dropped day), then deletes the date's keys
+ * with SCAN + UNLINK, then removes the date from the registry. A crash in between is repaired by
+ * the next sweep, which sees the date still registered and deletes again. Safe to run from several
+ * instances at once (every step is idempotent); the consumer runs it on a timer.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '@ami/shared/log';
+import { daysKey, fenceKey, partitionTag } from '../realtime-view/keys.ts';
+import { decideRetention, type RetentionPolicy } from './policy.ts';
+
+/** Where the batch watermark comes from (the catalog); null = unknown (only the cap drops). */
+export type BatchWatermarkSource = () => Promise<number | null>;
+
+export interface SweepOptions {
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  /** Partitions of the reads topic: all of them are swept (0 … partitionCount − 1). */
+  readonly partitionCount: number;
+  readonly policy: RetentionPolicy;
+  readonly batchWatermark: BatchWatermarkSource;
+  /** Allowed lateness: partition watermark = fence maxEventMs − this. */
+  readonly allowedLatenessMs: number;
+  readonly nowMs: number;
+  readonly logger?: Logger;
+}
+
+export interface SweepResult {
+  readonly droppedDays: number;
+  readonly droppedUncoveredDays: number;
+  readonly deletedKeys: number;
+  readonly batchWatermarkMs: number | null;
+}
+
+/** Hash of date → first time the sweep saw it covered by the batch (shared by all partitions). */
+export function coveredSinceKey(prefix: string): string {
+  return `{${prefix}}:retention:covered`;
+}
+
+async function deleteDate(redis: Redis, tag: string, date: string): Promise<number> {
+  let deleted = 0;
+  for (const kind of ['m', 'g']) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${tag}:${kind}:*:${date}`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
+
+export async function sweepRetention(opts: SweepOptions): Promise<SweepResult> {
+  const { redis, keyPrefix, policy, nowMs } = opts;
+  const batchWatermarkMs = await opts.batchWatermark();
+  const coveredKey = coveredSinceKey(keyPrefix);
+  const coveredRaw = await redis.hgetall(coveredKey);
+  const coveredSinceMs = new Map(Object.entries(coveredRaw).map(([d, ms]) => [d, Number(ms)]));
+  let droppedDays = 0;
+  let droppedUncoveredDays = 0;
+  let deletedKeys = 0;
+  const partitions = Array.from({ length: opts.partitionCount }, (_, p) => p);
+  for (const p of partitions) {
+    const tag = partitionTag(keyPrefix, p);
+    const [dates, maxEventMs] = await Promise.all([
+      redis.hkeys(daysKey(keyPrefix, p)),
+      redis.hget(fenceKey(keyPrefix, p), 'maxEventMs'),
+    ]);
+    if (dates.length === 0) continue;
+    const decision = decideRetention(
+      {
+        dates,
+        batchWatermarkMs,
+        coveredSinceMs,
+        partitionWatermarkMs: maxEventMs === null ? -Infinity : Number(maxEventMs) - opts.allowedLatenessMs,
+        nowMs,
+      },
+      policy,
+    );
+    for (const date of decision.newlyCovered) {
+      if (!coveredSinceMs.has(date)) {
+        coveredSinceMs.set(date, nowMs);
+        await redis.hsetnx(coveredKey, date, String(nowMs));
+      }
+    }
+    if (decision.retainFrom === undefined) continue;
+    // Only ever move retainFrom forward (another instance may have swept further already).
+    await redis.eval(
+      "local c = redis.call('HGET', KEYS[1], 'retainFrom') if not c or c < ARGV[1] then redis.call('HSET', KEYS[1], 'retainFrom', ARGV[1]) end return 1",
+      1,
+      fenceKey(keyPrefix, p),
+      decision.retainFrom,
+    );
+    for (const { date, covered } of decision.drop) {
+      deletedKeys += await deleteDate(redis, tag, date);
+      await redis.hdel(daysKey(keyPrefix, p), date);
+      droppedDays++;
+      if (!covered) {
+        droppedUncoveredDays++;
+        opts.logger?.warn(
+          { partition: p, date, batchWatermarkMs, hardCapDays: policy.hardCapDays },
+          'retention hard cap dropped provisional data the batch layer has not published yet',
+        );
+      }
+    }
+  }
+  // Forget coveredSince entries of dates no partition holds any more.
+  const stillHeld = new Set<string>();
+  for (const p of partitions) for (const d of await redis.hkeys(daysKey(keyPrefix, p))) stillHeld.add(d);
+  const stale = [...coveredSinceMs.keys()].filter((d) => !stillHeld.has(d));
+  if (stale.length > 0) await redis.hdel(coveredKey, ...stale);
+  return { droppedDays, droppedUncoveredDays, deletedKeys, batchWatermarkMs };
+}

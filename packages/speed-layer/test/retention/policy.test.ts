@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { localDayBounds } from '@ami/shared/time';
+import { decideRetention, hardCapOldestDate, isCoveredByBatch } from '../../src/retention/policy.ts';
+
+const TZ = 'Europe/Stockholm';
+const policy = { graceMs: 3_600_000, hardCapDays: 7, timeZone: TZ };
+const endOf = (d: string) => localDayBounds(d, TZ).endMs;
+const startOf = (d: string) => localDayBounds(d, TZ).startMs;
+
+describe('retention policy', () => {
+  it('covers a day once the batch watermark reaches its local end (DST day included)', () => {
+    expect(isCoveredByBatch('2026-03-29', endOf('2026-03-29'), TZ)).toBe(true);
+    expect(isCoveredByBatch('2026-03-29', endOf('2026-03-29') - 1, TZ)).toBe(false);
+    expect(isCoveredByBatch('2026-03-29', null, TZ)).toBe(false);
+  });
+
+  it('drops a covered day only after the grace period since it was first seen covered', () => {
+    const now = endOf('2026-03-12') + 5 * 3_600_000;
+    const base = {
+      dates: ['2026-03-12', '2026-03-11', '2026-03-10'],
+      batchWatermarkMs: endOf('2026-03-11'),
+      partitionWatermarkMs: now,
+      nowMs: now,
+    };
+    const first = decideRetention({ ...base, coveredSinceMs: new Map() }, policy);
+    expect(first.drop).toEqual([]);
+    expect(first.newlyCovered).toEqual(['2026-03-10', '2026-03-11']);
+    const seen = new Map([
+      ['2026-03-10', now - 3_600_000],
+      ['2026-03-11', now - 3_599_999],
+    ]);
+    const second = decideRetention({ ...base, coveredSinceMs: seen }, policy);
+    expect(second.drop).toEqual([{ date: '2026-03-10', covered: true }]);
+    expect(second.retainFrom).toBe('2026-03-11');
+  });
+
+  it('caps retention at N days before the partition watermark even when the batch is stalled', () => {
+    const wm = startOf('2026-03-20') + 10 * 3_600_000;
+    expect(hardCapOldestDate(wm, policy)).toBe('2026-03-13');
+    expect(hardCapOldestDate(-Infinity, policy)).toBeUndefined();
+    const d = decideRetention(
+      {
+        dates: ['2026-03-11', '2026-03-12', '2026-03-13', '2026-03-20'],
+        batchWatermarkMs: endOf('2026-03-11'),
+        coveredSinceMs: new Map([['2026-03-11', 0]]),
+        partitionWatermarkMs: wm,
+        nowMs: wm,
+      },
+      policy,
+    );
+    expect(d.drop).toEqual([
+      { date: '2026-03-11', covered: true },
+      { date: '2026-03-12', covered: false },
+    ]);
+    expect(d.retainFrom).toBe('2026-03-13');
+  });
+
+  it('only ever drops a prefix: an uncovered day stops the scan even if a later one is covered', () => {
+    const now = endOf('2026-03-12') + 86_400_000;
+    const d = decideRetention(
+      {
+        dates: ['2026-03-10', '2026-03-11'],
+        batchWatermarkMs: null,
+        coveredSinceMs: new Map([['2026-03-11', 0]]),
+        partitionWatermarkMs: now,
+        nowMs: now,
+      },
+      policy,
+    );
+    expect(d.drop).toEqual([]);
+    expect(d.retainFrom).toBeUndefined();
+  });
+});
