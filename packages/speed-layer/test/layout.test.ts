@@ -80,19 +80,22 @@ describe('toApplyRead', () => {
       attribution: 'TR-1|FD-1|SS-1|REG-1',
     });
     const b = { ...a, offset: '42', slot: 6 };
-    const args = encodeApplyReads([a, b, { ...a, offset: '43', attribution: 'TR-2|FD-1|SS-1|REG-1' }]);
-    // one meter-day (4 args), two attribution texts, one blob of three records
-    expect(args.slice(0, 8)).toEqual([
-      '1',
-      a.meterDayKey,
-      '2025-03-10',
-      '96',
-      '0',
-      '2',
+    const args = encodeApplyReads([a, b, { ...a, offset: '43', attribution: 'TR-2|FD-1||REG-1' }], 'rv', 3);
+    // one meter-day (4 args), two attributions of that date (text + 4 grid keys each), one blob
+    expect(args.slice(0, 6)).toEqual(['1', a.meterDayKey, '2025-03-10', '96', '0', '2']);
+    expect(args.slice(6, 16)).toEqual([
       a.attribution,
-      'TR-2|FD-1|SS-1|REG-1',
+      '{rv:3}:g:t:TR-1:2025-03-10',
+      '{rv:3}:g:f:FD-1:2025-03-10',
+      '{rv:3}:g:s:SS-1:2025-03-10',
+      '{rv:3}:g:r:REG-1:2025-03-10',
+      'TR-2|FD-1||REG-1',
+      '{rv:3}:g:t:TR-2:2025-03-10',
+      '{rv:3}:g:f:FD-1:2025-03-10',
+      '',
+      '{rv:3}:g:r:REG-1:2025-03-10',
     ]);
-    const blob = args[8] as Buffer;
+    const blob = args[16] as Buffer;
     expect(blob.length).toBe(3 * READ_RECORD_BYTES);
     expect(blob.readUIntBE(READ_RECORD_BYTES, 6)).toBe(42);
     expect(blob.readUInt8(READ_RECORD_BYTES + 8)).toBe(6);

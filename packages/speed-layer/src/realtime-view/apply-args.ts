@@ -4,7 +4,14 @@
  */
 import { versionDigest, type ReadLimits, type ValidIntervalRead } from '@ami/shared/contracts';
 import { intervalIndexInLocalDay, intervalsInLocalDay, localDate, localDayBounds } from '@ami/shared/time';
-import { attributionText, meterDayKey, type GridAttribution } from './keys.ts';
+import {
+  GRID_LEVELS,
+  attributionText,
+  gridDayKey,
+  meterDayKey,
+  parseAttributionText,
+  type GridAttribution,
+} from './keys.ts';
 import {
   INTERVAL_SLOTS,
   MAX_READ_DELAY_MS,
@@ -100,13 +107,18 @@ export const READ_RECORD_BYTES = 26;
 
 /**
  * apply.lua's arguments after the fence ones: a table of the chunk's meter-days (key, date, day
- * slots, phase), a table of its attribution texts, then one binary blob with a fixed 26-byte
+ * slots, phase), a table of its (attribution, date) pairs — the text and the 4 grid-day keys, so the
+ * script builds no key strings — then one binary blob with a fixed 26-byte
  * big-endian record per read — uint48 offset, uint16 meter-day number, uint8 slot, uint32 delay ms,
  * int32 Wh, uint16 cV, uint8 estimated, uint32 digest prefix, uint16 attribution number (numbers
  * are 1-based table positions). One blob instead of 11 strings per read keeps argument parsing and
  * string allocation on both sides out of the hot path.
  */
-export function encodeApplyReads(reads: readonly ApplyRead[]): (string | Buffer)[] {
+export function encodeApplyReads(
+  reads: readonly ApplyRead[],
+  keyPrefix: string,
+  partition: number,
+): (string | Buffer)[] {
   const dayNumbers = new Map<string, number>();
   const days: string[] = [];
   const attributionNumbers = new Map<string, number>();
@@ -120,11 +132,20 @@ export function encodeApplyReads(reads: readonly ApplyRead[]): (string | Buffer)
       dayNumbers.set(r.meterDayKey, day);
       days.push(r.meterDayKey, r.date, String(r.daySlots), String(r.dayPhase));
     }
-    let attribution = attributionNumbers.get(r.attribution);
+    const attributionId = `${r.attribution}@${r.date}`;
+    let attribution = attributionNumbers.get(attributionId);
     if (attribution === undefined) {
       attribution = attributionNumbers.size + 1;
-      attributionNumbers.set(r.attribution, attribution);
-      attributions.push(r.attribution);
+      attributionNumbers.set(attributionId, attribution);
+      const grid = parseAttributionText(r.attribution);
+      const ids = [grid.transformerId, grid.feederId, grid.substationId, grid.region];
+      attributions.push(
+        r.attribution,
+        ...GRID_LEVELS.map((level, i) => {
+          const id = ids[i] ?? '';
+          return id === '' ? '' : gridDayKey(keyPrefix, partition, level, id, r.date);
+        }),
+      );
     }
     blob.writeUIntBE(Number(r.offset), at, 6);
     blob.writeUInt16BE(day, at + 6);
@@ -137,5 +158,5 @@ export function encodeApplyReads(reads: readonly ApplyRead[]): (string | Buffer)
     blob.writeUInt16BE(attribution, at + 24);
     at += READ_RECORD_BYTES;
   }
-  return [String(dayNumbers.size), ...days, String(attributions.length), ...attributions, blob];
+  return [String(dayNumbers.size), ...days, String(attributionNumbers.size), ...attributions, blob];
 }

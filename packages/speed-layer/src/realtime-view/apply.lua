@@ -7,7 +7,8 @@
 -- ARGV[2]  offset of the last message of the chunk (valid or not): the new fence
 -- ARGV[3]  largest event time (interval_start, ms) among the chunk's valid reads, or ''
 -- ARGV[4]  number of meter-days d, then 4 arguments each: key, local date, day slots, day phase
--- then     number of attribution texts a, then the a texts 't|f|s|r'
+-- then     number of attributions a, then 5 arguments each: text 't|f|s|r' and the 4 grid-day keys of
+--          that attribution on the record's date ('' where the level is unknown)
 -- last     the records blob, 26 bytes per read (encodeApplyReads)
 -- Reads at or below the stored fence offset were applied before (a replay) and are skipped; reads of
 -- a local date before the fence's retainFrom (set by the retention sweep, retention.ts) are expired.
@@ -47,20 +48,41 @@ end
 local attrBase = 5 + nDays * 4
 local nAttr = tonumber(ARGV[attrBase])
 local texts = {}
-for a = 1, nAttr do texts[a] = ARGV[attrBase + a] end
-local blob = ARGV[attrBase + nAttr + 1]
+local attrKeys = {}
+for a = 1, nAttr do
+  local b = attrBase + (a - 1) * 5
+  texts[a] = ARGV[b + 1]
+  local keys = {}
+  for level = 1, 4 do
+    local k = ARGV[b + 1 + level]
+    keys[level] = k ~= '' and k or false
+  end
+  attrKeys[a] = keys
+end
+local blob = ARGV[attrBase + nAttr * 5 + 1]
 local n = #blob / RECORD_BYTES
 
 if lastOffset <= previous then
   return { 0, 0, 0, n, previous, 0 }
 end
 
--- Attribution table of a meter-day (read once per chunk): { list, index by text, trailer offset }.
+-- The stored meter-day value, read once per chunk (false = no key yet); slots written by this chunk
+-- are kept in day.written so later reads of the same slot see them.
+local function stored(day)
+  if day.raw == nil then
+    day.raw = redis.call('GET', day.key)
+    day.written = {}
+  end
+  return day.raw
+end
+
+-- Attribution table of a meter-day (parsed once per chunk): { list, index by text }.
 local function attributionTable(day)
   local t = day.table
   if t then return t end
-  t = { list = {}, index = {}, trailer = HEADER_BYTES + day.slots * SLOT_BYTES }
-  local raw = redis.call('GETRANGE', day.key, t.trailer, -1)
+  t = { list = {}, index = {} }
+  local value = stored(day)
+  local raw = value and string.sub(value, HEADER_BYTES + day.slots * SLOT_BYTES + 1) or ''
   local at = 1
   while at <= #raw do
     local len = string.byte(raw, at)
@@ -77,7 +99,8 @@ end
 -- (Redis does not roll scripts back), so the one possible error is raised before anything changes.
 local added = {}
 for r = 0, n - 1 do
-  local offset, dayNo, _, _, _, _, _, _, attrNo = struct.unpack(RECORD_FORMAT, blob, r * RECORD_BYTES + 1)
+  local offset, dayNo = struct.unpack('>I6I2', blob, r * RECORD_BYTES + 1)
+  local attrNo = struct.unpack('>I2', blob, r * RECORD_BYTES + 25)
   if offset > previous and not days[dayNo].expired then
     local day = days[dayNo]
     local text = texts[attrNo]
@@ -106,15 +129,17 @@ local function attributionNumber(day, text)
   return #t.list
 end
 
--- Grid deltas of the chunk: gridKeys[text .. '@' .. date] = the 4 keys (false = level unknown);
--- acc[key][window] = { energy, meters, estimated, vsum, vmin, vmax } (vmin/vmax: cV or nil).
-local gridKeys = {}
+-- Grid deltas of the chunk, summed per (attribution keys, window) while reading and spread over
+-- the 4 levels once at the end: acc[keys][window] = { energy, meters, estimated, vsum, vmin, vmax }.
+local oldKeys = {}
 local acc = {}
-local accKeys = {}
+local accOrder = {}
 
+-- Grid keys of an attribution text on a date that the arguments do not carry (a replaced version
+-- whose attribution differs from the new one's; rare).
 local function keysOf(text, date)
   local id = text .. '@' .. date
-  local keys = gridKeys[id]
+  local keys = oldKeys[id]
   if keys then return keys end
   keys = {}
   local level = 1
@@ -124,35 +149,29 @@ local function keysOf(text, date)
     end
     level = level + 1
   end
-  gridKeys[id] = keys
+  oldKeys[id] = keys
   return keys
 end
 
-local function gridAdd(text, date, window, dEnergy, dMeters, dEstimated, dVoltage, voltage)
-  local keys = keysOf(text, date)
-  for level = 1, 4 do
-    local key = keys[level]
-    if key then
-      local windows = acc[key]
-      if not windows then
-        windows = {}
-        acc[key] = windows
-        accKeys[#accKeys + 1] = key
-      end
-      local w = windows[window]
-      if not w then
-        w = { 0, 0, 0, 0, nil, nil }
-        windows[window] = w
-      end
-      w[1] = w[1] + dEnergy
-      w[2] = w[2] + dMeters
-      w[3] = w[3] + dEstimated
-      w[4] = w[4] + dVoltage
-      if voltage then
-        if not w[5] or voltage < w[5] then w[5] = voltage end
-        if not w[6] or voltage > w[6] then w[6] = voltage end
-      end
-    end
+local function gridAdd(keys, window, dEnergy, dMeters, dEstimated, dVoltage, voltage)
+  local windows = acc[keys]
+  if not windows then
+    windows = {}
+    acc[keys] = windows
+    accOrder[#accOrder + 1] = keys
+  end
+  local w = windows[window]
+  if not w then
+    w = { 0, 0, 0, 0, false, false }
+    windows[window] = w
+  end
+  w[1] = w[1] + dEnergy
+  w[2] = w[2] + dMeters
+  w[3] = w[3] + dEstimated
+  w[4] = w[4] + dVoltage
+  if voltage then
+    if not w[5] or voltage < w[5] then w[5] = voltage end
+    if not w[6] or voltage > w[6] then w[6] = voltage end
   end
 end
 
@@ -169,15 +188,17 @@ for r = 0, n - 1 do
     local day = days[dayNo]
     local key = day.key
     local at = HEADER_BYTES + slot * SLOT_BYTES
-    local raw = redis.call('GETRANGE', key, at, at + SLOT_BYTES - 1)
-    if raw == '' then
-      redis.call('SET', key, string.char(2, day.slots, day.phase) .. string.rep('\0', day.slots * SLOT_BYTES))
-      raw = string.rep('\0', SLOT_BYTES)
+    local value = stored(day)
+    if not value then
+      value = string.char(2, day.slots, day.phase) .. string.rep('\0', day.slots * SLOT_BYTES)
+      redis.call('SET', key, value)
+      day.raw = value
       if not registered[day.date] then
         registered[day.date] = true
         redis.call('HSETNX', KEYS[2], day.date, '1')
       end
     end
+    local raw = day.written[slot] or string.sub(value, at + 1, at + SLOT_BYTES)
     local flags, oDelay, oWh, oCv, oDigest = struct.unpack(SLOT_FORMAT, raw)
     local present = flags % 2 == 1
     local wins = not present
@@ -187,35 +208,67 @@ for r = 0, n - 1 do
       unchanged = unchanged + 1
     else
       local text = texts[attrNo]
+      local keys = attrKeys[attrNo]
       local number = attributionNumber(day, text)
-      redis.call('SETRANGE', key, at, struct.pack(SLOT_FORMAT, 1 + est * 2 + number * 4, delay, wh, cv, digest))
-      local date = day.date
+      local packed = struct.pack(SLOT_FORMAT, 1 + est * 2 + number * 4, delay, wh, cv, digest)
+      redis.call('SETRANGE', key, at, packed)
+      day.written[slot] = packed
       if not present then
         inserted = inserted + 1
-        gridAdd(text, date, slot, wh, 1, est, cv, cv)
+        gridAdd(keys, slot, wh, 1, est, cv, cv)
       else
         replaced = replaced + 1
         local oEst = math.floor(flags / 2) % 2
         local oNumber = math.floor(flags / 4)
         if oNumber == number then
-          gridAdd(text, date, slot, wh - oWh, 0, est - oEst, cv - oCv, cv)
+          gridAdd(keys, slot, wh - oWh, 0, est - oEst, cv - oCv, cv)
         else
           local oText = attributionTable(day).list[oNumber]
-          gridAdd(oText, date, slot, -oWh, -1, -oEst, -oCv, nil)
-          gridAdd(text, date, slot, wh, 1, est, cv, cv)
+          gridAdd(keysOf(oText, day.date), slot, -oWh, -1, -oEst, -oCv, nil)
+          gridAdd(keys, slot, wh, 1, est, cv, cv)
         end
       end
     end
   end
 end
 
-for _, key in ipairs(accKeys) do
+-- Spread the per-attribution sums over the grid keys of the 4 levels, then write each window once.
+local perKey = {}
+local keyOrder = {}
+for _, keys in ipairs(accOrder) do
+  for window, w in pairs(acc[keys]) do
+    for level = 1, 4 do
+      local key = keys[level]
+      if key then
+        local windows = perKey[key]
+        if not windows then
+          windows = {}
+          perKey[key] = windows
+          keyOrder[#keyOrder + 1] = key
+        end
+        local t = windows[window]
+        if not t then
+          windows[window] = { w[1], w[2], w[3], w[4], w[5], w[6] }
+        else
+          t[1] = t[1] + w[1]
+          t[2] = t[2] + w[2]
+          t[3] = t[3] + w[3]
+          t[4] = t[4] + w[4]
+          if w[5] and (not t[5] or w[5] < t[5]) then t[5] = w[5] end
+          if w[6] and (not t[6] or w[6] > t[6]) then t[6] = w[6] end
+        end
+      end
+    end
+  end
+end
+
+for _, key in ipairs(keyOrder) do
   local exists = redis.call('EXISTS', key) == 1
   if not exists then
     -- Created at full length: growing it by SETRANGE would let Redis over-allocate (~50 %).
     redis.call('SET', key, string.rep('\0', GRID_SLOTS * GRID_BYTES))
   end
-  for window, w in pairs(acc[key]) do
+  for window, w in pairs(perKey[key]) do
     local at = window * GRID_BYTES
     local energy, meters, estimated, vsum, vmin, vmax = 0, 0, 0, 0, 0, 0
     if exists then

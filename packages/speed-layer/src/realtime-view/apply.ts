@@ -59,7 +59,7 @@ export async function applyChunk(redis: Redis, keyPrefix: string, chunk: ApplyCh
     partitionTag(keyPrefix, chunk.partition),
     chunk.lastOffset,
     chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
-    ...encodeApplyReads(chunk.reads),
+    ...encodeApplyReads(chunk.reads, keyPrefix, chunk.partition),
   );
   if (!Array.isArray(out) || out.length !== 6) throw new Error('apply script returned an unexpected reply');
   const [inserted, replaced, unchanged, replayed, previousFence, expired] = out.map(toNumber) as [

@@ -1,0 +1,132 @@
+/**
+ * Bench phase (a): sustained ingest of one speed-layer consumer at saturation vs the raw consume
+ * rate of the SAME topic by a plain kafkajs consumer that only counts messages (the bound), in one
+ * run. The topic is pre-filled by the simulator, then consumed from the beginning by a fresh group
+ * each. The speed layer counts as done when its committed offsets reach the end of every partition
+ * (its effects are in Redis by then). Topic and Redis keys are removed after.
+ */
+import type { Kafka } from 'kafkajs';
+import { createRedis } from '@ami/shared/clients';
+import type { AmiConfig } from '@ami/shared/config';
+import { loadValidationConfig } from '@ami/shared/contracts';
+import { loadDomainConfig } from '@ami/shared/domain';
+import { createLogger } from '@ami/shared/log';
+import { addLocalDays, localDate } from '@ami/shared/time';
+import { NO_FAULTS, Simulation } from '@ami/simulator';
+import { openKafkaSink } from '@ami/simulator/kafka';
+import { loadSpeedLayerSettings } from '../../src/config.ts';
+import { SpeedConsumer } from '../../src/consumer/speed-consumer.ts';
+import { createBenchTopic, deleteBenchTopic, deleteKeys, topicEnd } from './topics.ts';
+
+export interface IngestFigures {
+  readonly readsPerS: number;
+  readonly rawConsumeReadsPerS: number;
+  readonly reads: number;
+}
+
+async function prefill(config: AmiConfig, topic: string, meters: number, days: number): Promise<number> {
+  const tz = config.connection.timeZone;
+  const sink = await openKafkaSink(config, { readsTopic: topic, eventsTopic: topic });
+  const sim = new Simulation(
+    {
+      seed: 3,
+      meters,
+      days,
+      startDate: addLocalDays(localDate(Date.now(), tz), -days),
+      timeZone: tz,
+      faults: NO_FAULTS,
+    },
+    sink,
+  );
+  const summary = await sim.run();
+  await sink.close();
+  return summary.reads;
+}
+
+async function plainConsume(kafka: Kafka, topic: string, run: string, total: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-plain-${run}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (t0 === 0) t0 = performance.now();
+        seen += batch.messages.length;
+        if (seen >= total) resolve();
+        await Promise.resolve();
+      },
+    });
+  });
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  return seen / seconds;
+}
+
+async function speedConsume(
+  kafka: Kafka,
+  config: AmiConfig,
+  run: string,
+  total: number,
+  end: Map<number, string>,
+): Promise<number> {
+  const topic = config.topics.reads;
+  const settings = {
+    ...loadSpeedLayerSettings(),
+    groupId: `bench-speed-${run}`,
+    keyPrefix: `bench-rv-${run}`,
+    fromBeginning: true,
+  };
+  const redis = createRedis(config, { connectionName: 'bench-speed' });
+  const consumer = new SpeedConsumer({
+    kafka,
+    redis,
+    config,
+    settings,
+    validation: loadValidationConfig(),
+    eventCodes: loadDomainConfig().eventCodes,
+    logger: createLogger('bench-speed', { level: 'warn' }),
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const t0 = performance.now();
+  await consumer.start();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    const [committed] = await admin.fetchOffsets({ groupId: settings.groupId, topics: [topic] });
+    if ((committed?.partitions ?? []).every((p) => p.offset === end.get(p.partition))) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.stop();
+  await admin.disconnect();
+  if (consumer.stats.readsValid !== total) {
+    throw new Error(`speed layer validated ${consumer.stats.readsValid} of ${total} reads`);
+  }
+  await deleteKeys(redis, settings.keyPrefix);
+  redis.disconnect();
+  return total / seconds;
+}
+
+export async function measureIngest(
+  kafka: Kafka,
+  base: AmiConfig,
+  opts: { meters: number; days: number; partitions: number },
+): Promise<IngestFigures> {
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const topic = `ami.bench.speed.${run}`;
+  const config = { ...base, topics: { ...base.topics, reads: topic } };
+  await createBenchTopic(kafka, topic, opts.partitions);
+  try {
+    const reads = await prefill(config, topic, opts.meters, opts.days);
+    const end = await topicEnd(kafka, topic);
+    const total = [...end.values()].reduce((s, h) => s + Number(h), 0);
+    if (total !== reads) throw new Error(`topic holds ${total} messages, simulator sent ${reads}`);
+    const raw = await plainConsume(kafka, topic, run, total);
+    const speed = await speedConsume(kafka, config, run, total, end);
+    return { readsPerS: speed, rawConsumeReadsPerS: raw, reads: total };
+  } finally {
+    await deleteBenchTopic(kafka, topic);
+  }
+}
