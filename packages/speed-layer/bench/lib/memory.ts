@@ -31,7 +31,8 @@ export async function measureMemory(
   const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
   const offsets = new Array<number>(opts.partitions).fill(0);
   let queued: InboundMessage[][] = Array.from({ length: opts.partitions }, () => []);
-  let topology: ReturnType<typeof buildTopologyIndex> | undefined;
+  // set once the simulation (and so the fleet) exists, before the first flush
+  const fleet: { topology?: ReturnType<typeof buildTopologyIndex> } = {};
   const sink: MessageSink = {
     read(key, value) {
       const p = partitionOfMeter(key, opts.partitions);
@@ -51,7 +52,7 @@ export async function measureMemory(
           timeZone: tz,
           nowMs,
           validation: { nowMs, timeZone: tz },
-          topology,
+          topology: fleet.topology,
           retentionDays: 7,
           maxMessagesPerChunk: 2000,
           watermarks,
@@ -75,7 +76,7 @@ export async function measureMemory(
     },
     sink,
   );
-  topology = buildTopologyIndex(sim.fleet.meters.map((m) => topologyRow(m, sim.fleet.validFrom)));
+  fleet.topology = buildTopologyIndex(sim.fleet.meters.map((m) => topologyRow(m, sim.fleet.validFrom)));
   const before = await usedMemory();
   await sim.run();
   await sink.close();
