@@ -14,6 +14,9 @@ import {
 import { reasonCodeTableMarkdown, validationSettings } from '@ami/shared/contracts';
 import { alertRuleSettings, domainFileSettings } from '@ami/shared/domain';
 import { speedLayerSettings } from '@ami/speed-layer/config';
+import { catalogSettings } from '@ami/shared/catalog';
+import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
+import { veeSettings } from '@ami/batch-layer/vee/params';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -21,6 +24,9 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Alert rules (SPEC 4)': alertRuleSettings,
   'Domain tables (event codes, TOU calendar)': domainFileSettings,
   'Speed layer': speedLayerSettings,
+  'Batch views catalog (readers and writers)': catalogSettings,
+  'Batch views catalog: retention of versions': catalogWriterSettings,
+  'VEE rules (batch layer)': veeSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]

@@ -12,6 +12,7 @@ import { loadSpeedLayerSettings } from './config.ts';
 import { SpeedConsumer } from './consumer/speed-consumer.ts';
 import { createSpeedMetrics } from './metrics.ts';
 import { checkLimitsFitLayout } from './realtime-view/apply-args.ts';
+import { catalogBatchWatermark } from './retention/catalog-watermark.ts';
 import { loadTopologyFile } from './topology-file.ts';
 
 async function main(): Promise<void> {
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     eventCodes: domain.eventCodes,
     logger,
     metrics: createSpeedMetrics(registry),
+    batchWatermark: catalogBatchWatermark(config, logger),
     ...(topology ? { topology } : {}),
   });
 
