@@ -14,6 +14,7 @@ import {
 import { reasonCodeTableMarkdown, validationSettings } from '@ami/shared/contracts';
 import { alertRuleSettings, domainFileSettings } from '@ami/shared/domain';
 import { speedLayerSettings } from '@ami/speed-layer/config';
+import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
 import { catalogSettings } from '@ami/shared/catalog';
 import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
 import { veeSettings } from '@ami/batch-layer/vee/params';
@@ -24,6 +25,7 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Alert rules (SPEC 4)': alertRuleSettings,
   'Domain tables (event codes, TOU calendar)': domainFileSettings,
   'Speed layer': speedLayerSettings,
+  'Speed layer alerts (store, outbox, evaluation)': alertEngineSettings,
   'Batch views catalog (readers and writers)': catalogSettings,
   'Batch views catalog: retention of versions': catalogWriterSettings,
   'VEE rules (batch layer)': veeSettings,

@@ -65,3 +65,16 @@ export { SpeedConsumer, type SpeedConsumerDeps, type SpeedConsumerStats } from '
 export { loadSpeedLayerSettings, speedLayerSettings, type SpeedLayerSettings } from './config.ts';
 export { createSpeedMetrics, type SpeedMetrics } from './metrics.ts';
 export { loadTopologyFile } from './topology-file.ts';
+export {
+  AlertEngine,
+  AlertStore,
+  buildTransformerRoster,
+  type AlertEngineDeps,
+  type AlertTransition,
+  type TransformerRoster,
+} from './alerts/index.ts';
+export { alertEngineSettings, loadAlertEngineSettings } from './alerts/settings.ts';
+export { decideRetention, type RetentionPolicy } from './retention/policy.ts';
+export { sweepRetention, type BatchWatermarkSource } from './retention/sweep.ts';
+export { loadTopologyRows } from './topology-file.ts';
+export type { AppliedChunkInfo } from './consumer/speed-consumer.ts';

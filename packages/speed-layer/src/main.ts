@@ -13,7 +13,11 @@ import { SpeedConsumer } from './consumer/speed-consumer.ts';
 import { createSpeedMetrics } from './metrics.ts';
 import { checkLimitsFitLayout } from './realtime-view/apply-args.ts';
 import { catalogBatchWatermark } from './retention/catalog-watermark.ts';
-import { loadTopologyFile } from './topology-file.ts';
+import { AlertEngine, buildTransformerRoster } from './alerts/index.ts';
+import { loadAlertEngineSettings } from './alerts/settings.ts';
+import { loadTopologyRows } from './topology-file.ts';
+import { buildTopologyIndex } from '@ami/shared/contracts';
+import { loadAlertRules } from '@ami/shared/domain';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,9 +29,14 @@ async function main(): Promise<void> {
   if (problems.length > 0) {
     throw new ConfigError(problems.map((problem) => ({ env: 'AMI_READ_MAX_*', value: '', problem })));
   }
-  const topology = settings.topologyFile === '' ? undefined : await loadTopologyFile(settings.topologyFile);
-  if (topology === undefined) {
-    logger.warn('AMI_TOPOLOGY_FILE not set: no UNKNOWN_METER check, no substation/region aggregates');
+  const alertSettings = loadAlertEngineSettings();
+  const alertRules = loadAlertRules();
+  const rows = settings.topologyFile === '' ? undefined : await loadTopologyRows(settings.topologyFile);
+  const topology = rows === undefined ? undefined : buildTopologyIndex(rows);
+  if (rows === undefined) {
+    logger.warn(
+      'AMI_TOPOLOGY_FILE not set: no UNKNOWN_METER check, no substation/region aggregates, no grid alerts',
+    );
   }
   const registry = createMetricsRegistry('speed-layer');
   const metricsServer = await startMetricsServer(registry, settings.metricsPort);
@@ -39,6 +48,32 @@ async function main(): Promise<void> {
     overrides: { commandTimeout: 30_000 },
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
+  const alertProducer = kafka.producer({ allowAutoTopicCreation: false });
+  await alertProducer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitionCount = (await admin.fetchTopicMetadata({ topics: [config.topics.reads] })).topics[0]
+    ?.partitions.length;
+  await admin.disconnect();
+  const alerts =
+    rows === undefined
+      ? undefined
+      : new AlertEngine({
+          redis,
+          producer: alertProducer,
+          topics: config.topics,
+          roster: buildTransformerRoster(rows),
+          eventCodes: domain.eventCodes,
+          rules: alertRules,
+          settings: alertSettings,
+          viewKeyPrefix: settings.keyPrefix,
+          numPartitions: partitionCount ?? 1,
+          timeZone: config.connection.timeZone,
+          registry,
+          logger,
+        });
+  // Alert transitions a crashed run left in the outbox go to the alert topics first.
+  if (alerts !== undefined) await alerts.drainOutbox();
   const consumer = new SpeedConsumer({
     kafka,
     redis,
@@ -49,6 +84,7 @@ async function main(): Promise<void> {
     logger,
     metrics: createSpeedMetrics(registry),
     batchWatermark: catalogBatchWatermark(config, logger),
+    ...(alerts ? { alerts } : {}),
     ...(topology ? { topology } : {}),
   });
 
@@ -60,6 +96,7 @@ async function main(): Promise<void> {
     consumer
       .stop()
       .then(async () => {
+        await alertProducer.disconnect();
         await metricsServer.close();
         redis.disconnect();
         logger.info({ stats: consumer.stats }, 'stopped');

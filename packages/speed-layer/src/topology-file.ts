@@ -10,7 +10,8 @@ import {
   type TopologyRow,
 } from '@ami/shared/contracts';
 
-export async function loadTopologyFile(path: string): Promise<TopologyIndex> {
+/** The validated rows of a topology JSONL file (throws naming the first bad line). */
+export async function loadTopologyRows(path: string): Promise<TopologyRow[]> {
   const rows: TopologyRow[] = [];
   const lines = (await readFile(path, 'utf8')).split('\n');
   lines.forEach((line, i) => {
@@ -19,5 +20,9 @@ export async function loadTopologyFile(path: string): Promise<TopologyIndex> {
     if (!checked.ok) throw new Error(`${path}:${i + 1}: ${checked.reason}: ${checked.detail}`);
     rows.push(checked.value);
   });
-  return buildTopologyIndex(rows);
+  return rows;
+}
+
+export async function loadTopologyFile(path: string): Promise<TopologyIndex> {
+  return buildTopologyIndex(await loadTopologyRows(path));
 }

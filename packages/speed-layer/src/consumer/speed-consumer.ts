@@ -7,7 +7,8 @@
  * offset. A crash anywhere replays from the committed offset; the fence makes the replay a no-op
  * for everything already applied. If Redis lost writes (e.g. the last second of AOF), its fence is
  * behind the committed offset: the consumer seeks back to fence + 1 so nothing is lost either.
- * Events are validated (invalid → events DLQ) and counted; alerting is a later part.
+ * Events are validated (invalid → events DLQ) and handed to the alert engine (alerts/) before
+ * their offsets are committed; the engine evaluates grid windows as the global watermark passes.
  *
  * Backpressure: an apply call slower than AMI_SPEED_SLOW_APPLY_MS pauses fetching of that
  * partition for AMI_SPEED_PAUSE_MS; a failed call (Redis down, timeout) pauses it with doubling
@@ -23,6 +24,7 @@ import {
   validateEvent,
   type DlqRecord,
   type TopologyIndex,
+  type ValidEvent,
   type ValidationConfig,
 } from '@ami/shared/contracts';
 import type { EventCodeTable } from '@ami/shared/domain';
@@ -30,6 +32,7 @@ import type { Logger } from '@ami/shared/log';
 import type { SpeedLayerSettings } from '../config.ts';
 import type { SpeedMetrics } from '../metrics.ts';
 import { applyChunk, readFence } from '../realtime-view/apply.ts';
+import type { AlertEngine } from '../alerts/engine.ts';
 import { sweepRetention, type BatchWatermarkSource } from '../retention/sweep.ts';
 import { PartitionWatermarks } from '../watermark.ts';
 import { planReadBatch, type PlannedChunk } from './plan-reads.ts';
@@ -56,6 +59,11 @@ export interface SpeedConsumerDeps {
   readonly now?: () => number;
   /** The batch watermark for retention (the catalog); without it only the hard cap drops days. */
   readonly batchWatermark?: BatchWatermarkSource;
+  /**
+   * Alerts (SPEC 4): valid events go to it before their offsets are committed; the global
+   * watermark is handed to it after every applied batch and once a second (idle partitions).
+   */
+  readonly alerts?: AlertEngine;
   /** Called after every successful apply call. */
   readonly onApplied?: (info: AppliedChunkInfo) => void;
 }
@@ -108,6 +116,7 @@ export class SpeedConsumer {
   private readonly timers: NodeJS.Timeout[] = [];
   private sweeping: Promise<void> | undefined;
   private appliedSinceTick = 0;
+  private evaluating: Promise<void> | undefined;
 
   constructor(private readonly deps: SpeedConsumerDeps) {
     const s = deps.settings;
@@ -154,6 +163,7 @@ export class SpeedConsumer {
     for (const t of this.pausedUntil.values()) clearTimeout(t);
     this.pausedUntil.clear();
     await this.sweeping;
+    await this.evaluating;
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -178,7 +188,24 @@ export class SpeedConsumer {
         }, settings.retentionSweepS * 1000),
       );
     }
+    if (this.deps.alerts !== undefined) this.timers.push(setInterval(() => this.evaluateAlerts(), 1000));
     for (const t of this.timers) t.unref();
+  }
+
+  /** Hands the global watermark to the alert engine (one evaluation at a time; errors logged). */
+  private evaluateAlerts(): void {
+    const alerts = this.deps.alerts;
+    if (alerts === undefined || this.evaluating !== undefined || !this.running) return;
+    const nowMs = this.now();
+    const wm = this.watermarks.globalWatermark(nowMs);
+    if (!Number.isFinite(wm)) return;
+    this.evaluating = alerts
+      .onWatermark(wm, nowMs)
+      .then(() => undefined)
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'alert evaluation failed (retried on the next tick)'),
+      )
+      .finally(() => (this.evaluating = undefined));
   }
 
   /** One retention sweep over every partition of the reads topic (errors are logged, not thrown). */
@@ -353,6 +380,7 @@ export class SpeedConsumer {
     if (committedUpTo !== undefined) await this.commit(batch.topic, p, committedUpTo);
     const wm = this.watermarks.partitionWatermark(p);
     if (Number.isFinite(wm)) metrics?.watermark.set({ partition: String(p) }, wm / 1000);
+    this.evaluateAlerts();
   }
 
   private recordApplied(
@@ -393,10 +421,10 @@ export class SpeedConsumer {
     const nowMs = this.now();
     metrics?.messages.inc({ topic: batch.topic }, batch.messages.length);
     const dlq: DlqRecord[] = [];
-    let valid = 0;
+    const validEvents: ValidEvent[] = [];
     for (const m of batch.messages) {
       const v = validateEvent(m.value, { ...this.deps.validation, nowMs, eventCodes: this.deps.eventCodes });
-      if (v.ok) valid++;
+      if (v.ok) validEvents.push(v.event);
       else {
         dlq.push(
           makeDlqRecord({
@@ -413,6 +441,10 @@ export class SpeedConsumer {
       }
     }
     await this.sendDlq(config.topics.eventsDlq, dlq);
+    // Alert transitions are in Redis (and its outbox to the alert topics) before the commit.
+    if (this.deps.alerts !== undefined && validEvents.length > 0)
+      await this.deps.alerts.onEvents(validEvents);
+    const valid = validEvents.length;
     metrics?.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.stats.eventsValid += valid;
     this.stats.eventsInvalid += dlq.length;

@@ -1,0 +1,105 @@
+/**
+ * Outage bookkeeping in Redis for TRANSFORMER_OUTAGE (outage.lua): per transformer, each meter's
+ * latest last gasp and latest restore (event time), and an index of transformers with recent
+ * outage activity, so window evaluation knows which meters were without power. State per
+ * transformer is bounded by its meter count; keys expire after the replay horizon.
+ */
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { OPEN_OUTAGE_SCORE, type AlertKeys } from './keys.ts';
+import type { MeterEventTime } from './rules.ts';
+
+const OUTAGE_LUA = readFileSync(new URL('./outage.lua', import.meta.url), 'utf8');
+const COMMAND = 'amiAlertOutage';
+
+type OutageCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
+
+function outageCommand(redis: Redis): OutageCommand {
+  const r = redis as unknown as Record<string, OutageCommand | undefined>;
+  if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: OUTAGE_LUA });
+  const fn = r[COMMAND];
+  if (fn === undefined) throw new Error('defineCommand did not register the outage script');
+  return fn.bind(redis);
+}
+
+function pairs(flat: unknown): MeterEventTime[] {
+  if (!Array.isArray(flat)) return [];
+  const out: MeterEventTime[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push({ meterId: String(flat[i]), tsMs: Number(flat[i + 1]) });
+  }
+  return out;
+}
+
+function toMap(flat: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i] as string, Number(flat[i + 1]));
+  return m;
+}
+
+export interface OutageSnapshot {
+  /** Meter → latest last gasp (ms). */
+  readonly gasps: ReadonlyMap<string, number>;
+  /** Meter → latest restore (ms). */
+  readonly restores: ReadonlyMap<string, number>;
+}
+
+export const EMPTY_OUTAGE_SNAPSHOT: OutageSnapshot = { gasps: new Map(), restores: new Map() };
+
+export class OutageState {
+  private readonly run: OutageCommand;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: AlertKeys,
+    private readonly windowMs: number,
+    private readonly ttlMs: number,
+  ) {
+    this.run = outageCommand(redis);
+  }
+
+  private call(op: 'gasp' | 'restore', transformerId: string, meterId: string, tsMs: number) {
+    return this.run(
+      3,
+      this.keys.gasps(transformerId),
+      this.keys.restores(transformerId),
+      this.keys.outageTransformers,
+      op,
+      meterId,
+      String(tsMs),
+      transformerId,
+      String(this.ttlMs),
+      String(this.windowMs),
+      String(OPEN_OUTAGE_SCORE),
+    );
+  }
+
+  /** Records a last gasp; returns the transformer's gasps within one outage window of it. */
+  async gasp(transformerId: string, meterId: string, tsMs: number): Promise<MeterEventTime[]> {
+    return pairs(await this.call('gasp', transformerId, meterId, tsMs));
+  }
+
+  async restore(transformerId: string, meterId: string, tsMs: number): Promise<void> {
+    await this.call('restore', transformerId, meterId, tsMs);
+  }
+
+  /** Transformers with a meter unrestored or outage activity at or after `sinceMs`. */
+  async transformersSince(sinceMs: number): Promise<Set<string>> {
+    return new Set(await this.redis.zrangebyscore(this.keys.outageTransformers, sinceMs, '+inf'));
+  }
+
+  /** The transformer's gasps and restores, read together. */
+  async snapshot(transformerId: string): Promise<OutageSnapshot> {
+    const res = await this.redis
+      .multi()
+      .zrange(this.keys.gasps(transformerId), '0', '-1', 'WITHSCORES')
+      .zrange(this.keys.restores(transformerId), '0', '-1', 'WITHSCORES')
+      .exec();
+    const g = res?.[0]?.[1];
+    const r = res?.[1]?.[1];
+    return {
+      gasps: toMap(Array.isArray(g) ? (g as string[]) : []),
+      restores: toMap(Array.isArray(r) ? (r as string[]) : []),
+    };
+  }
+}
