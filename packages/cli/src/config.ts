@@ -18,6 +18,7 @@ import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
 import { catalogSettings } from '@ami/shared/catalog';
 import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
 import { veeSettings } from '@ami/batch-layer/vee/params';
+import { archiverSettings } from '@ami/batch-layer/archiver/config';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -29,6 +30,7 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Batch views catalog (readers and writers)': catalogSettings,
   'Batch views catalog: retention of versions': catalogWriterSettings,
   'VEE rules (batch layer)': veeSettings,
+  'Archiver (master dataset)': archiverSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]
