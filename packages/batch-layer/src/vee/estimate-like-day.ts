@@ -44,12 +44,13 @@ export function estimateLikeDay(
   p: LikeDayParams,
   limit: number,
 ): number {
-  if (history.length === 0) return 0;
   const { layout } = day;
   let candidates: Candidate[] | null = null;
   let filled = 0;
   for (let i = 0; i < limit; i++) {
     if (day.quality[i] !== Q_X) continue;
+    // History is only looked at once a gap is found (the rebuild loads it only for meters that ask).
+    if (history.length === 0) return 0;
     candidates ??= likeDays(layout.date, history, layout.timeZone, p.likeDayLookbackDays, holidays).map(
       (d) => ({ day: d, layout: dayLayout(d.date, layout.timeZone) }),
     );

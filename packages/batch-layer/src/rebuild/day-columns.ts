@@ -1,0 +1,103 @@
+/**
+ * Moves the deduplicated day from DuckDB into typed arrays (and back): interval reads as parallel
+ * columns ordered by (meter ordinal, interval_start), DAILY register reads as a map. Values are read
+ * vector by vector (no row objects), meter ids are replaced by their ordinal in the day's meter list.
+ */
+import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import type { DayRegisters } from '../vee/model.ts';
+
+export interface IntervalColumns {
+  readonly length: number;
+  /** Meter ordinal (index into the day's meter list). */
+  readonly m: Int32Array;
+  readonly startMs: Float64Array;
+  readonly wh: Int32Array;
+  readonly deliveredWh: Int32Array;
+  readonly receivedWh: Int32Array;
+}
+
+/** Reads `SELECT m, start_ms, wh, delivered, received` (already ordered) into columns. */
+export async function fetchIntervalColumns(
+  c: DuckDBConnection,
+  sql: string,
+  expected: number,
+): Promise<IntervalColumns> {
+  let cap = Math.max(1024, expected);
+  let m = new Int32Array(cap);
+  let startMs = new Float64Array(cap);
+  let wh = new Int32Array(cap);
+  let deliveredWh = new Int32Array(cap);
+  let receivedWh = new Int32Array(cap);
+  let n = 0;
+  const result = await c.stream(sql);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    if (n + rows > cap) {
+      cap = Math.max(cap * 2, n + rows);
+      m = grow(m, cap);
+      startMs = grow(startMs, cap);
+      wh = grow(wh, cap);
+      deliveredWh = grow(deliveredWh, cap);
+      receivedWh = grow(receivedWh, cap);
+    }
+    copyInto(chunk.getColumnVector(0), m, n, rows);
+    copyInto(chunk.getColumnVector(1), startMs, n, rows);
+    copyInto(chunk.getColumnVector(2), wh, n, rows);
+    copyInto(chunk.getColumnVector(3), deliveredWh, n, rows);
+    copyInto(chunk.getColumnVector(4), receivedWh, n, rows);
+    n += rows;
+  }
+  return {
+    length: n,
+    m: m.subarray(0, n),
+    startMs: startMs.subarray(0, n),
+    wh: wh.subarray(0, n),
+    deliveredWh: deliveredWh.subarray(0, n),
+    receivedWh: receivedWh.subarray(0, n),
+  };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = new (a.constructor as { new (n: number): T })(cap);
+  b.set(a);
+  return b;
+}
+
+function copyInto(v: DuckDBVector, out: Int32Array | Float64Array, at: number, rows: number): void {
+  for (let i = 0; i < rows; i++) {
+    const x = v.getItem(i);
+    if (x === null) throw new Error('unexpected NULL in a day column');
+    out[at + i] = Number(x);
+  }
+}
+
+/** DAILY register reads of the day's two boundary instants, per meter ordinal. */
+export async function fetchRegisters(
+  c: DuckDBConnection,
+  sql: string,
+  dayStartMs: number,
+): Promise<Map<number, DayRegisters>> {
+  const out = new Map<number, DayRegisters>();
+  const rows = (await c.runAndReadAll(sql)).getRows();
+  for (const r of rows) {
+    const m = Number(r[0]);
+    const atMs = Number(r[1]);
+    const delivered = Number(r[2]);
+    const received = Number(r[3]);
+    const cur = out.get(m) ?? {
+      startDeliveredWh: null,
+      startReceivedWh: null,
+      endDeliveredWh: null,
+      endReceivedWh: null,
+    };
+    out.set(
+      m,
+      atMs === dayStartMs
+        ? { ...cur, startDeliveredWh: delivered, startReceivedWh: received }
+        : { ...cur, endDeliveredWh: delivered, endReceivedWh: received },
+    );
+  }
+  return out;
+}
