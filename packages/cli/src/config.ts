@@ -19,6 +19,9 @@ import { catalogSettings } from '@ami/shared/catalog';
 import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
 import { veeSettings } from '@ami/batch-layer/vee/params';
 import { archiverSettings } from '@ami/batch-layer/archiver/config';
+import { editSettings } from '@ami/batch-layer/edits/settings';
+import { restatementSettings } from '@ami/batch-layer/restatements/settings';
+import { reconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -31,6 +34,9 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Batch views catalog: retention of versions': catalogWriterSettings,
   'VEE rules (batch layer)': veeSettings,
   'Archiver (master dataset)': archiverSettings,
+  'Manual edits and storm releases (batch layer)': editSettings,
+  'Restatement notices (batch layer)': restatementSettings,
+  'Reconciliation (batch layer)': reconciliationSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]

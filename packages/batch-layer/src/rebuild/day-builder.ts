@@ -38,7 +38,7 @@ import type { VeeParams } from '../vee/params.ts';
 import { billingQualityGate } from '../vee/billing-gate.ts';
 import { decideStorm, meterMissedDay, type StormGroupCount } from '../vee/storm.ts';
 import { fetchIntervalColumns, fetchRegisters } from './day-columns.ts';
-import { dedupeReads } from './dedupe.ts';
+import { dedupeReads, settleTies } from './dedupe.ts';
 import { fetchRawObjects, type MasterDatasetSource } from './master-dataset.ts';
 import type { DayBuildRequest, DayBuildResult, DayBuilder, RebuildPhase } from './types.ts';
 import {
@@ -130,6 +130,16 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
     req.onProgress?.(next, PHASE_START[next]);
   };
   req.onProgress?.('load', 0);
+  // Milliseconds per step, logged with the result (where a slow rebuild spends its time).
+  const steps: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      steps[name] = Math.round(performance.now() - t);
+    }
+  };
 
   const dir = join(deps.workDir, `day-${req.date}-${process.pid}-${++buildSeq}`);
   await mkdir(dir, { recursive: true });
@@ -153,27 +163,48 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
   try {
     await conn.run(`SET TimeZone = 'UTC'`);
     enter('dedupe');
-    const dedupe = await dedupeReads(conn, {
-      paths: reads.paths,
-      startMs: layout.firstSlotMs,
-      endMs: layout.endMs,
-    });
-    const meters = await dayMeters(conn, topology, layout);
-    await appendMeterIds(conn, meters);
-    const intervals = await fetchIntervalColumns(
-      conn,
-      `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.consumption_wh::INTEGER, l.delivered_wh::INTEGER, ` +
-        `l.received_wh::INTEGER FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
-        `WHERE l.read_type = 'INTERVAL' ORDER BY i.m, l.interval_start`,
-      dedupe.rawIntervals,
+    const dedupe = await timed('dedupe', () =>
+      dedupeReads(conn, {
+        paths: reads.paths,
+        startMs: layout.firstSlotMs,
+        endMs: layout.endMs,
+      }),
     );
-    const registers = await fetchRegisters(
-      conn,
-      `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.delivered_wh::DOUBLE, l.received_wh::DOUBLE ` +
-        `FROM latest l JOIN day_meter_ids i USING (meter_id) WHERE l.read_type = 'DAILY'`,
-      layout.firstSlotMs,
+    const meters = await timed('meters', () => dayMeters(conn, topology, layout));
+    await timed('meter_ids', () => appendMeterIds(conn, meters));
+    const fetchDay = async () => {
+      const intervals = await timed('fetch_intervals', () =>
+        fetchIntervalColumns(
+          conn,
+          `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.consumption_wh::INTEGER, l.delivered_wh::INTEGER, ` +
+            `l.received_wh::INTEGER FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
+            `WHERE l.read_type = 'INTERVAL' ORDER BY i.m, l.interval_start`,
+          dedupe.rawIntervals,
+        ),
+      );
+      const registers = await timed('fetch_registers', () =>
+        fetchRegisters(
+          conn,
+          `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.delivered_wh::DOUBLE, l.received_wh::DOUBLE ` +
+            `FROM latest l JOIN day_meter_ids i USING (meter_id) WHERE l.read_type = 'DAILY'`,
+          layout.firstSlotMs,
+        ),
+      );
+      return { intervals, registers };
+    };
+    let day = await fetchDay();
+    let tieBreaks = 0;
+    if (day.intervals.repeatedIdentities > 0 || day.registers === null) {
+      tieBreaks = await timed('settle_ties', () => settleTies(conn));
+      day = await fetchDay();
+    }
+    const { intervals } = day;
+    const registers = day.registers;
+    if (intervals.repeatedIdentities > 0 || registers === null)
+      throw new Error('unsettled read versions after the tie-break');
+    const eventsByMeter = await timed('events', () =>
+      loadOutageEvents(conn, events.paths, deps.eventCodes, layout.endMs),
     );
-    const eventsByMeter = await loadOutageEvents(conn, events.paths, deps.eventCodes, layout.endMs);
 
     enter('vee');
     const offsets = meterOffsets(intervals, meters.length);
@@ -219,10 +250,10 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
     }
 
     enter('views');
-    await appendDayMeters(conn, meters, out.figures);
-    await appendExceptions(conn, out.exceptions);
-    await conn.run(createValidatedIntervalsSql(layout.firstSlotMs));
-    await conn.run(CREATE_GRID_INPUT_SQL);
+    await timed('append_meters', () => appendDayMeters(conn, meters, out.figures));
+    await timed('append_exceptions', () => appendExceptions(conn, out.exceptions));
+    await timed('iv', () => conn.run(createValidatedIntervalsSql(layout.firstSlotMs)));
+    await timed('ivg', () => conn.run(CREATE_GRID_INPUT_SQL));
     const daily: Record<string, string> = {
       intervals_validated: intervalsValidatedSql(layout.firstSlotMs),
       meter_hourly: meterHourlySql(layout.firstSlotMs),
@@ -233,7 +264,7 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
     const dayPartition = datePartition(req.date);
     const dailyInputs: PartitionInput[] = [];
     for (const [view, sql] of Object.entries(daily)) {
-      const file = await copyToFile(conn, sql, join(dir, `${view}.parquet`));
+      const file = await timed(view, () => copyToFile(conn, sql, join(dir, `${view}.parquet`)));
       dailyInputs.push({ view: view as PartitionInput['view'], partition: dayPartition, files: [file] });
     }
     const validatedRows = dailyInputs[0]!.files[0]!.rows;
@@ -306,10 +337,11 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
         committed: result!.committed,
         version: result!.version,
         rawIntervals: dedupe.rawIntervals,
-        tieBreaks: dedupe.tieBreaks,
+        tieBreaks,
         exceptions: out.exceptions.length,
         historyMeters,
         phaseMs,
+        steps,
       },
       'day rebuilt',
     );
@@ -356,28 +388,40 @@ async function dayMeters(
     prosumer: row.prosumer,
     known: true,
   }));
-  const unknown = (
-    await conn.runAndReadAll(
-      `SELECT meter_id, arg_max(service_point_id, read_ts), arg_max(customer_id, read_ts), ` +
-        `arg_max(transformer_id, read_ts), arg_max(feeder_id, read_ts) FROM latest GROUP BY meter_id`,
-    )
-  ).getRows();
-  for (const r of unknown) {
-    const id = String(r[0]);
-    if (byMeter.has(id)) continue;
-    meters.push({
-      meterId: id,
-      servicePointId: String(r[1]),
-      customerId: String(r[2]),
-      transformerId: String(r[3]),
-      feederId: String(r[4]),
-      substationId: null,
-      region: null,
-      segment: null,
-      tariff: null,
-      prosumer: false,
-      known: false,
-    });
+  const ids = (await conn.runAndReadAll('SELECT DISTINCT meter_id FROM latest')).getColumns()[0] ?? [];
+  const unknownIds = ids.map(String).filter((id) => !byMeter.has(id));
+  if (unknownIds.length > 0) {
+    await conn.run('CREATE OR REPLACE TEMP TABLE unknown_meters (meter_id VARCHAR)');
+    const a = await conn.createAppender('unknown_meters', 'main', 'temp');
+    try {
+      for (const id of unknownIds) {
+        a.appendVarchar(id);
+        a.endRow();
+      }
+      a.flushSync();
+    } finally {
+      a.closeSync();
+    }
+    const rows = (
+      await conn.runAndReadAll(
+        `SELECT meter_id, arg_max(service_point_id, read_ts), arg_max(customer_id, read_ts), ` +
+          `arg_max(transformer_id, read_ts), arg_max(feeder_id, read_ts) FROM latest SEMI JOIN unknown_meters USING (meter_id) GROUP BY meter_id`,
+      )
+    ).getRows();
+    for (const r of rows)
+      meters.push({
+        meterId: String(r[0]),
+        servicePointId: String(r[1]),
+        customerId: String(r[2]),
+        transformerId: String(r[3]),
+        feederId: String(r[4]),
+        substationId: null,
+        region: null,
+        segment: null,
+        tariff: null,
+        prosumer: false,
+        known: false,
+      });
   }
   return meters.sort((a, b) => (a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : 0));
 }
@@ -583,10 +627,8 @@ async function loadHistory(
         }
         const slot = (Number(cols[2]!.getItem(i)) - current.layout.firstSlotMs) / INTERVAL_MS;
         if (slot < 0 || slot >= current.layout.slots) continue;
-        (current.day.wh)[slot] = Number(cols[3]!.getItem(i));
-        (current.day.quality)[slot] = QUALITY_CLASSES.indexOf(
-          String(cols[4]!.getItem(i)) as 'A',
-        );
+        current.day.wh[slot] = Number(cols[3]!.getItem(i));
+        current.day.quality[slot] = QUALITY_CLASSES.indexOf(String(cols[4]!.getItem(i)) as 'A');
       }
     }
     return out;

@@ -14,6 +14,8 @@ export interface IntervalColumns {
   readonly wh: Int32Array;
   readonly deliveredWh: Int32Array;
   readonly receivedWh: Int32Array;
+  /** Rows whose (m, startMs) equals the previous row's: unsettled ties (see dedupe.ts). */
+  readonly repeatedIdentities: number;
 }
 
 /** Reads `SELECT m, start_ms, wh, delivered, received` (already ordered) into columns. */
@@ -49,7 +51,10 @@ export async function fetchIntervalColumns(
     copyInto(chunk.getColumnVector(4), receivedWh, n, rows);
     n += rows;
   }
+  let repeatedIdentities = 0;
+  for (let i = 1; i < n; i++) if (m[i] === m[i - 1] && startMs[i] === startMs[i - 1]) repeatedIdentities++;
   return {
+    repeatedIdentities,
     length: n,
     m: m.subarray(0, n),
     startMs: startMs.subarray(0, n),
@@ -65,7 +70,22 @@ function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
   return b;
 }
 
+/**
+ * Copies one vector into `out`. Fast path: @duckdb/node-api keeps INTEGER/DOUBLE vector data in a
+ * typed array (`items`, not part of its typed API); when it is the same type as `out`, one `set`
+ * copies the chunk. The columns fetched here are NOT NULL by construction (archive values), which
+ * the slow path checks; the fast path is taken only when the library's layout is the expected one.
+ */
 function copyInto(v: DuckDBVector, out: Int32Array | Float64Array, at: number, rows: number): void {
+  const items = (v as unknown as { items?: unknown }).items;
+  if (items instanceof Int32Array && out instanceof Int32Array && items.length >= rows) {
+    out.set(items.subarray(0, rows), at);
+    return;
+  }
+  if (items instanceof Float64Array && out instanceof Float64Array && items.length >= rows) {
+    out.set(items.subarray(0, rows), at);
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const x = v.getItem(i);
     if (x === null) throw new Error('unexpected NULL in a day column');
@@ -73,17 +93,24 @@ function copyInto(v: DuckDBVector, out: Int32Array | Float64Array, at: number, r
   }
 }
 
-/** DAILY register reads of the day's two boundary instants, per meter ordinal. */
+/**
+ * DAILY register reads of the day's two boundary instants, per meter ordinal; null when one
+ * (meter, instant) appears twice (an unsettled tie: settle, then fetch again).
+ */
 export async function fetchRegisters(
   c: DuckDBConnection,
   sql: string,
   dayStartMs: number,
-): Promise<Map<number, DayRegisters>> {
+): Promise<Map<number, DayRegisters> | null> {
   const out = new Map<number, DayRegisters>();
   const rows = (await c.runAndReadAll(sql)).getRows();
+  const seen = new Set<string>();
   for (const r of rows) {
     const m = Number(r[0]);
     const atMs = Number(r[1]);
+    const id = `${m}|${atMs}`;
+    if (seen.has(id)) return null;
+    seen.add(id);
     const delivered = Number(r[2]);
     const received = Number(r[3]);
     const cur = out.get(m) ?? {

@@ -7,6 +7,8 @@
  * layer picks exactly the version the speed layer keeps.
  *
  * Creates temp table `latest` (archive columns) on the connection. Instants are TIMESTAMPTZ.
+ * dedupeReads leaves ties in place; the caller detects them cheaply (an ordered fetch that sees an
+ * identity twice) and then calls settleTies.
  */
 import { DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlPath } from '@ami/shared/clients';
@@ -24,8 +26,6 @@ export interface DedupeInput {
 export interface DedupeStats {
   readonly rawIntervals: number;
   readonly rawRegisters: number;
-  /** Identities whose tie was settled in TypeScript. */
-  readonly tieBreaks: number;
 }
 
 const COLUMNS =
@@ -43,7 +43,7 @@ export async function dedupeReads(c: DuckDBConnection, input: DedupeInput): Prom
         `estimated_flag BOOLEAN, voltage_v DOUBLE, power_quality_code INTEGER, service_point_id VARCHAR, ` +
         `customer_id VARCHAR, transformer_id VARCHAR, feeder_id VARCHAR)`,
     );
-    return { rawIntervals: 0, rawRegisters: 0, tieBreaks: 0 };
+    return { rawIntervals: 0, rawRegisters: 0 };
   }
   const files = `[${input.paths.map(sqlPath).join(', ')}]`;
   const start = ts(input.startMs);
@@ -63,12 +63,14 @@ export async function dedupeReads(c: DuckDBConnection, input: DedupeInput): Prom
       `ORDER BY read_ts DESC, consumption_wh DESC) = 1`,
   );
   await c.run('DROP TABLE raw_day');
-  const tieBreaks = await settleTies(c);
-  return { rawIntervals, rawRegisters, tieBreaks };
+  return { rawIntervals, rawRegisters };
 }
 
-/** Identities with ≥ 2 distinct top versions: keep compareReadVersions' winner. */
-async function settleTies(c: DuckDBConnection): Promise<number> {
+/**
+ * Identities with ≥ 2 distinct top versions: keep compareReadVersions' winner. Costs a full
+ * aggregation, so the builder calls it only when its ordered fetch saw an identity twice.
+ */
+export async function settleTies(c: DuckDBConnection): Promise<number> {
   const tied = await c.runAndReadAll(
     `SELECT ${COLUMNS.replace('interval_start, read_ts', 'epoch_ms(interval_start)::DOUBLE, epoch_ms(read_ts)::DOUBLE')} ` +
       `FROM latest WHERE (meter_id, read_type, interval_start) IN (SELECT (meter_id, read_type, interval_start) ` +

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, createS3, sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
 import type { PinnedCatalog } from '@ami/shared/catalog';
-import type { ViewName } from '@ami/shared/contracts';
+import { compareReadVersions, validateRead, type ViewName } from '@ami/shared/contracts';
 import { DEFAULT_TOU_CALENDAR, touBucketOf } from '@ami/shared/domain';
 import {
   addLocalDays,
@@ -302,6 +302,58 @@ describe('day rebuild against the simulator truth', () => {
       pinned.release();
     }
   }, 180_000);
+  it('settles equal read_ts and consumption with the shared tie-break, as the speed layer does', async () => {
+    const date = DATES[2]!;
+    const meter = fleet.topology[1]!;
+    const base = fleet.reads
+      .map((m) => {
+        try {
+          return JSON.parse(m.value) as Record<string, unknown>;
+        } catch {
+          return null;
+        }
+      })
+      .find(
+        (r): r is Record<string, unknown> =>
+          r !== null &&
+          r.read_type === 'INTERVAL' &&
+          r.meter_id === meter.meter_id &&
+          Number.isFinite(parseIsoInstant(String(r.interval_start))) &&
+          Number.isFinite(parseIsoInstant(String(r.read_ts))) &&
+          localDate(parseIsoInstant(String(r.interval_start)), TZ) === date &&
+          String(r.interval_start).includes('T12:00'),
+      )!;
+    const readTs = formatIsoUtc(parseIsoInstant(String(base.read_ts)) + 5 * 86_400_000);
+    const a = { ...base, read_ts: readTs, voltage_v: 150.5 };
+    const b = { ...base, read_ts: readTs, voltage_v: 249.5 };
+    const version = (r: Record<string, unknown>) => {
+      const v = validateRead(JSON.stringify(r), { nowMs: Date.now(), timeZone: TZ });
+      if (!v.ok) throw new Error(v.detail);
+      return v.read;
+    };
+    const winner = compareReadVersions(version(a), version(b)) > 0 ? a : b;
+    await archiveThroughKafka(
+      s,
+      { s3, redis },
+      {
+        reads: [a, b].map((r) => ({ key: meter.meter_id, value: JSON.stringify(r) })),
+        events: [],
+      },
+    );
+    await tb.builder.buildDay({ date, cause: 'late_data' });
+    const pinned = await tb.reader.pin();
+    try {
+      const at = parseIsoInstant(String(base.interval_start));
+      const grid = (await readView(tb.db, pinned, 'grid_15m', `date=${date}`)).find(
+        (r) =>
+          r.level === 'transformer' && r.entity_id === meter.transformer_id && ms(r.interval_start) === at,
+      )!;
+      const v = Number(winner.voltage_v);
+      expect(v === 150.5 ? num(grid.voltage_min) : num(grid.voltage_max)).toBe(v);
+    } finally {
+      pinned.release();
+    }
+  }, 180_000);
 });
 
 describe('day rebuild of gaps bounded by register reads', () => {
@@ -361,4 +413,37 @@ describe('day rebuild of gaps bounded by register reads', () => {
       tb.close();
     }
   }, 240_000);
+});
+
+describe('day rebuild of the autumn DST day', () => {
+  const s = batchScenario('rebuild-dst');
+  const s3 = createS3(s.config);
+  const redis = createRedis(s.config);
+
+  afterAll(() => redis.disconnect());
+
+  it('validates 100 intervals per meter and keeps the totals', async () => {
+    const date = '2026-10-25';
+    const fleet = await simulateFleet({ meters: 6, days: 1, startDate: date, seed: 3 });
+    const truth = truthOf(fleet);
+    await createTopics(createKafka(s.config), s.config);
+    await archiveThroughKafka(s, { s3, redis }, fleet);
+    const tb = await testBuilder(s, s3, fleet.topology);
+    try {
+      const r = await tb.builder.buildDay({ date, cause: 'backfill' });
+      expect(r.stats.validatedRows).toBe(6 * 100);
+      const pinned = await tb.reader.pin();
+      try {
+        const daily = await readView(tb.db, pinned, 'meter_daily', `date=${date}`);
+        expect(daily.map((d) => num(d.slots))).toEqual([100, 100, 100, 100, 100, 100]);
+        for (const d of daily) expect(num(d.wh)).toBe(truth.daily.get(`${String(d.meter_id)}|${date}`));
+        const hourly = await readView(tb.db, pinned, 'meter_hourly', `date=${date}`);
+        expect(hourly.length).toBe(6 * 25); // 25 real hours
+      } finally {
+        pinned.release();
+      }
+    } finally {
+      tb.close();
+    }
+  }, 120_000);
 });

@@ -122,3 +122,5 @@ export {
   type ReadIdentity,
   type ReadVersion,
 } from './identity.ts';
+export * from './edit.ts';
+export * from './reconciliation.ts';

@@ -1,0 +1,210 @@
+/**
+ * Reconciliation of one local day (SPEC 5, SPEC 6 `GET /v1/reconciliation?date`): loads the
+ * authoritative side from the pinned catalog (grid_15m level 'transformer'; intervals_validated
+ * joined with meter_daily's transformer_id for the VEE counts) with DuckDB, the provisional side
+ * from the speed layer's realtime view in Redis (readGridDay per transformer), compares them
+ * (compare.ts), validates the report and stores it as `<prefix>reconciliation/date=D.json`.
+ *
+ * Provisional availability: the day is available when some partition of the realtime view still
+ * registers it ({rv:p}:days) and no partition's retention has moved past it (fence `retainFrom`);
+ * otherwise (expired, or never held) the report says 'unavailable' instead of reporting zeros.
+ * Transformers: those of grid_15m plus `extraTransformerIds` (e.g. from topology) — the realtime
+ * view cannot be enumerated without a key scan, so a transformer only Redis knows is compared only
+ * when listed there.
+ */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { datePartition, s3Status, type CatalogReader, type PinnedCatalog } from '@ami/shared/catalog';
+import { sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
+import { validateReconciliationReport, type ReconciliationReport } from '@ami/shared/contracts';
+import {
+  intervalIndexInLocalDay,
+  intervalsInLocalDay,
+  isValidLocalDate,
+  localDayBounds,
+} from '@ami/shared/time';
+import { readGridDay } from '@ami/speed-layer/realtime-view/read-view';
+import { daysKey, fenceKey } from '@ami/speed-layer/realtime-view/keys';
+import { buildReconciliationReport, type AuthoritativeTransformerDay } from './compare.ts';
+
+export class ReconciliationUnavailableError extends Error {
+  constructor(
+    readonly date: string,
+    detail: string,
+  ) {
+    super(`cannot reconcile ${date}: ${detail}`);
+    this.name = 'ReconciliationUnavailableError';
+  }
+}
+
+export interface RealtimeViewSource {
+  readonly redis: Redis;
+  /** AMI_SPEED_KEY_PREFIX. */
+  readonly keyPrefix: string;
+  /** Partitions of the reads topic (the realtime view keeps one key set per partition). */
+  readonly partitions: number;
+}
+
+export interface ReconcileDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** AMI_RECONCILIATION_PREFIX. */
+  readonly prefix: string;
+  readonly timeZone: string;
+  readonly catalog: CatalogReader;
+  readonly db: DuckDBInstance;
+  readonly realtime: RealtimeViewSource;
+  readonly now?: () => number;
+}
+
+export function reconciliationReportKey(prefix: string, date: string): string {
+  if (!isValidLocalDate(date)) throw new RangeError(`invalid local date: ${JSON.stringify(date)}`);
+  return `${prefix}reconciliation/date=${date}.json`;
+}
+
+const list = (paths: readonly string[]) => `[${paths.map(sqlPath).join(', ')}]`;
+const src = (paths: readonly string[]) => `read_parquet(${list(paths)}, hive_partitioning = false)`;
+
+/** grid_15m transformer windows and VEE counts of one published day. */
+export async function loadAuthoritative(
+  pinned: PinnedCatalog,
+  db: DuckDBInstance,
+  date: string,
+  timeZone: string,
+): Promise<AuthoritativeTransformerDay[]> {
+  const partition = datePartition(date);
+  const grid = await pinned.localFiles('grid_15m', [partition]);
+  const validated = await pinned.localFiles('intervals_validated', [partition]);
+  const daily = await pinned.localFiles('meter_daily', [partition]);
+  const missing = [grid, validated, daily].flatMap((v) => v.missing);
+  if (missing.length > 0)
+    throw new ReconciliationUnavailableError(date, `catalog ${pinned.version ?? '(empty)'} lacks it`);
+  const windows = intervalsInLocalDay(date, timeZone);
+  const days = new Map<string, { wh: number[]; veeIntervals: number[] }>();
+  const dayOf = (id: string) => {
+    let d = days.get(id);
+    if (!d) {
+      d = { wh: new Array<number>(windows).fill(0), veeIntervals: new Array<number>(windows).fill(0) };
+      days.set(id, d);
+    }
+    return d;
+  };
+  const slotOf = (ms: number) => {
+    const i = intervalIndexInLocalDay(ms, timeZone);
+    if (i < 0 || i >= windows) throw new Error(`window ${new Date(ms).toISOString()} is not in ${date}`);
+    return i;
+  };
+  await withConnection(db, async (c) => {
+    if (grid.paths.length > 0) {
+      const r = await c.runAndReadAll(
+        `SELECT entity_id, epoch_ms(interval_start) AS ms, sum(wh) AS wh FROM ${src(grid.paths)}
+         WHERE level = 'transformer' GROUP BY ALL`,
+      );
+      for (const [id, ms, wh] of r.getRows()) dayOf(String(id)).wh[slotOf(Number(ms))] = Number(wh);
+    }
+    if (validated.paths.length > 0 && daily.paths.length > 0) {
+      // Rejected reads (original_wh set, class not A) are among the non-A intervals counted here.
+      const r = await c.runAndReadAll(
+        `SELECT m.transformer_id, epoch_ms(v.interval_start) AS ms, count(*) AS n
+         FROM ${src(validated.paths)} v
+         JOIN (SELECT DISTINCT meter_id, transformer_id FROM ${src(daily.paths)}) m USING (meter_id)
+         WHERE v.quality <> 'A' AND m.transformer_id IS NOT NULL
+         GROUP BY ALL`,
+      );
+      for (const [id, ms, n] of r.getRows()) dayOf(String(id)).veeIntervals[slotOf(Number(ms))] = Number(n);
+    }
+  });
+  return [...days.entries()].map(([transformerId, d]) => ({ transformerId, ...d }));
+}
+
+/** Whether the realtime view still holds `date` (see module comment). */
+export async function provisionalAvailable(rv: RealtimeViewSource, date: string): Promise<boolean> {
+  let registered = false;
+  for (let p = 0; p < rv.partitions; p++) {
+    const [held, retainFrom] = await Promise.all([
+      rv.redis.hexists(daysKey(rv.keyPrefix, p), date),
+      rv.redis.hget(fenceKey(rv.keyPrefix, p), 'retainFrom'),
+    ]);
+    if (retainFrom !== null && date < retainFrom) return false;
+    if (held === 1) registered = true;
+  }
+  return registered;
+}
+
+/** Provisional wh per window of each transformer, or null when the day is unavailable. */
+export async function loadProvisional(
+  rv: RealtimeViewSource,
+  date: string,
+  windows: number,
+  transformerIds: readonly string[],
+): Promise<Map<string, number[]> | null> {
+  if (!(await provisionalAvailable(rv, date))) return null;
+  const out = new Map<string, number[]>();
+  for (const id of transformerIds) {
+    const day = await readGridDay(rv.redis, rv.keyPrefix, rv.partitions, 'transformer', id, date);
+    out.set(
+      id,
+      day.slice(0, windows).map((w) => w.energyWh),
+    );
+  }
+  return out;
+}
+
+/** Computes, validates and stores the report of `date`; returns it. */
+export async function reconcileDay(
+  deps: ReconcileDeps,
+  date: string,
+  options: { readonly extraTransformerIds?: readonly string[] } = {},
+): Promise<ReconciliationReport> {
+  if (!isValidLocalDate(date)) throw new RangeError(`invalid local date: ${JSON.stringify(date)}`);
+  const report = await deps.catalog.withPinned(async (pinned) => {
+    const authoritative = await loadAuthoritative(pinned, deps.db, date, deps.timeZone);
+    const windows = intervalsInLocalDay(date, deps.timeZone);
+    const ids = [
+      ...new Set([...authoritative.map((a) => a.transformerId), ...(options.extraTransformerIds ?? [])]),
+    ];
+    const provisional = await loadProvisional(deps.realtime, date, windows, ids);
+    return buildReconciliationReport({
+      date,
+      timeZone: deps.timeZone,
+      generatedAtMs: (deps.now ?? Date.now)(),
+      catalogVersion: pinned.version as string,
+      firstWindowMs: localDayBounds(date, deps.timeZone).startMs,
+      windows,
+      authoritative,
+      provisional,
+    });
+  });
+  const checked = validateReconciliationReport(report);
+  if (!checked.ok) throw new Error(`reconciliation report for ${date} is invalid: ${checked.detail}`);
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: deps.bucket,
+      Key: reconciliationReportKey(deps.prefix, date),
+      Body: JSON.stringify(checked.value) + '\n',
+      ContentType: 'application/json',
+    }),
+  );
+  return checked.value;
+}
+
+/** The last stored report of `date`, or null when none was made. */
+export async function readReconciliationReport(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  date: string,
+): Promise<ReconciliationReport | null> {
+  try {
+    const res = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: reconciliationReportKey(prefix, date) }),
+    );
+    const checked = validateReconciliationReport(JSON.parse((await res.Body?.transformToString()) ?? 'null'));
+    if (!checked.ok)
+      throw new Error(`stored reconciliation report for ${date} is invalid: ${checked.detail}`);
+    return checked.value;
+  } catch (err) {
+    if (s3Status(err) === 404) return null;
+    throw err;
+  }
+}

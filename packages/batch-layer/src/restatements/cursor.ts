@@ -1,0 +1,39 @@
+/**
+ * The relay's cursor in Redis: the seq of the last catalog snapshot whose restatement notices were
+ * produced. Key `<prefix>:{restatements}:cursor`; it only moves forward (Lua compare-and-set), so a
+ * slow relay instance cannot move it back after a faster one advanced it.
+ */
+import type { Redis } from 'ioredis';
+
+const ADVANCE = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local nxt = tonumber(ARGV[1])
+if nxt > cur then redis.call('SET', KEYS[1], ARGV[1]) return nxt end
+return cur`;
+
+export function restatementCursorKey(prefix: string): string {
+  return `${prefix}:{restatements}:cursor`;
+}
+
+export class RelayCursor {
+  readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.key = restatementCursorKey(prefix);
+  }
+
+  /** Last notified snapshot seq (0 = none yet: the whole retained history is walked). */
+  async get(): Promise<number> {
+    const v = await this.redis.get(this.key);
+    return v === null ? 0 : Number(v);
+  }
+
+  /** Moves the cursor to `seq` unless it is already there or further; returns the cursor after. */
+  async advance(seq: number): Promise<number> {
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`bad cursor ${seq}`);
+    return Number(await this.redis.eval(ADVANCE, 1, this.key, String(seq)));
+  }
+}
