@@ -18,6 +18,7 @@ import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
 import { catalogSettings } from '@ami/shared/catalog';
 import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
 import { veeSettings } from '@ami/batch-layer/vee/params';
+import { topologySettings } from '@ami/shared/topology-file';
 import { archiverSettings } from '@ami/batch-layer/archiver/config';
 import { editSettings } from '@ami/batch-layer/edits/settings';
 import { restatementSettings } from '@ami/batch-layer/restatements/settings';
@@ -28,6 +29,7 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Message validation (DLQ / quarantine reasons)': validationSettings,
   'Alert rules (SPEC 4)': alertRuleSettings,
   'Domain tables (event codes, TOU calendar)': domainFileSettings,
+  'Topology (reference data)': topologySettings,
   'Speed layer': speedLayerSettings,
   'Speed layer alerts (store, outbox, evaluation)': alertEngineSettings,
   'Batch views catalog (readers and writers)': catalogSettings,

@@ -90,12 +90,6 @@ export const speedLayerSettings = {
     '9464',
     parse.int(0, 65_535),
   ),
-  topologyFile: setting(
-    'AMI_TOPOLOGY_FILE',
-    'Topology JSONL (SPEC 3.4 rows, e.g. the simulator output); empty = no topology: no UNKNOWN_METER check and no substation/region aggregates',
-    '',
-    parse.string(),
-  ),
   fromBeginning: setting(
     'AMI_SPEED_FROM_BEGINNING',
     'Where a new consumer group starts: true = earliest offset, false = latest',

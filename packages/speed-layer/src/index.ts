@@ -64,7 +64,7 @@ export {
 export { SpeedConsumer, type SpeedConsumerDeps, type SpeedConsumerStats } from './consumer/speed-consumer.ts';
 export { loadSpeedLayerSettings, speedLayerSettings, type SpeedLayerSettings } from './config.ts';
 export { createSpeedMetrics, type SpeedMetrics } from './metrics.ts';
-export { loadTopologyFile } from './topology-file.ts';
+export { loadTopologyFile } from '@ami/shared/topology-file';
 export {
   AlertEngine,
   AlertStore,
@@ -76,5 +76,5 @@ export {
 export { alertEngineSettings, loadAlertEngineSettings } from './alerts/settings.ts';
 export { decideRetention, type RetentionPolicy } from './retention/policy.ts';
 export { sweepRetention, type BatchWatermarkSource } from './retention/sweep.ts';
-export { loadTopologyRows } from './topology-file.ts';
+export { loadTopologyRows } from '@ami/shared/topology-file';
 export type { AppliedChunkInfo } from './consumer/speed-consumer.ts';

@@ -2,7 +2,7 @@
  * Speed-layer process: `pnpm exec tsx packages/speed-layer/src/main.ts`.
  * SIGTERM/SIGINT: finish the in-flight chunk, commit, disconnect, exit 0.
  */
-import { ConfigError, loadConfig } from '@ami/shared/config';
+import { ConfigError, loadConfig, readSettings } from '@ami/shared/config';
 import { createKafka, createRedis, ensureTopics, platformTopics } from '@ami/shared/clients';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
@@ -15,7 +15,7 @@ import { checkLimitsFitLayout } from './realtime-view/apply-args.ts';
 import { catalogBatchWatermark } from './retention/catalog-watermark.ts';
 import { AlertEngine, buildTransformerRoster } from './alerts/index.ts';
 import { loadAlertEngineSettings } from './alerts/settings.ts';
-import { loadTopologyRows } from './topology-file.ts';
+import { loadTopologyRows, topologySettings } from '@ami/shared/topology-file';
 import { buildTopologyIndex } from '@ami/shared/contracts';
 import { loadAlertRules } from '@ami/shared/domain';
 
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   }
   const alertSettings = loadAlertEngineSettings();
   const alertRules = loadAlertRules();
-  const rows = settings.topologyFile === '' ? undefined : await loadTopologyRows(settings.topologyFile);
+  const { topologyFile } = readSettings(topologySettings);
+  const rows = topologyFile === '' ? undefined : await loadTopologyRows(topologyFile);
   const topology = rows === undefined ? undefined : buildTopologyIndex(rows);
   if (rows === undefined) {
     logger.warn(
