@@ -5,6 +5,7 @@
  * local date of receipt, one object per (dataset, kind, date) named from (group, partition, first
  * offset, last offset).
  */
+import { addLocalDays } from '@ami/shared/time';
 import { archiveObjectKey, type ArchiveKind } from './naming.ts';
 import { groupByLocalDate, type ArchivedEvent, type ArchivedRead, type QuarantinedMessage } from './rows.ts';
 
@@ -82,10 +83,15 @@ export class PartitionBuffer {
     for (const [date, rows] of groupByLocalDate(this.reads, (r) => r.interval_start_ms, ctx.timeZone)) {
       objects.push({ table: 'reads', key: key('raw', date), date, rows });
       dirty.add(date);
+      // A DAILY register read at D's first instant is also the END register of D − 1 (its sum
+      // check and register-bounded estimation), so D − 1 is rebuilt too.
+      if (rows.some((r) => r.read_type === 'DAILY')) dirty.add(addLocalDays(date, -1));
     }
     for (const [date, rows] of groupByLocalDate(this.events, (e) => e.event_ts_ms, ctx.timeZone)) {
       objects.push({ table: 'events', key: key('raw', date), date, rows });
       dirty.add(date);
+      // An outage opened on D may still be open at D + 1's midnight (outage fill there).
+      dirty.add(addLocalDays(date, 1));
     }
     for (const [date, rows] of groupByLocalDate(this.quarantine, (q) => q.received_at_ms, ctx.timeZone)) {
       objects.push({ table: 'quarantine', key: key('quarantine', date), date, rows });

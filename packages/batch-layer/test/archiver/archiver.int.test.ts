@@ -27,7 +27,7 @@ import type { AmiConfig } from '@ami/shared/config';
 import { loadValidationConfig, readVersionContent, validateEvent, validateRead } from '@ami/shared/contracts';
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
-import { localDate } from '@ami/shared/time';
+import { addLocalDays, localDate } from '@ami/shared/time';
 import { NO_FAULTS, simulate, type MessageSink, type TruthSink } from '@ami/simulator';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import {
@@ -527,11 +527,15 @@ describe('archiver (real Kafka + MinIO + Redis)', () => {
     expect(produced.length).toBe(sim.reads.length);
     const expectedReads: string[] = [];
     const expectedInvalidReads: string[] = [];
+    // DAILY register reads also dirty the day before (they are its end register)
+    const registerDayBefore = new Set<string>();
     for (const m of produced) {
       const v = validateRead(m.value, validation);
       if (v.ok) {
         const row = archivedRead(v.read);
         expectedReads.push(`${localDate(row.interval_start_ms, TZ)}|${readContent(row)}`);
+        if (row.read_type === 'DAILY')
+          registerDayBefore.add(addLocalDays(localDate(row.interval_start_ms, TZ), -1));
       } else expectedInvalidReads.push(`${v.reason}|${m.value}`);
     }
     // the simulator's own record of the invalid messages it made agrees
@@ -634,8 +638,13 @@ describe('archiver (real Kafka + MinIO + Redis)', () => {
       counts(expectedInvalidEvents),
     );
 
-    // dirty-day marks: every local date that received valid data
-    const dirtyDates = new Set([...expectedReads, ...expectedEvents].map((x) => x.slice(0, 10)));
+    // dirty-day marks: every local date that received valid data, the day before a DAILY register
+    // read, the day after an event (an outage may still be open at its midnight)
+    const dirtyDates = new Set([
+      ...[...expectedReads, ...expectedEvents].map((x) => x.slice(0, 10)),
+      ...registerDayBefore,
+      ...expectedEvents.map((x) => addLocalDays(x.slice(0, 10), 1)),
+    ]);
     const marked = await b.dirtyDays.listDirty();
     expect(marked.map((d) => d.date)).toEqual([...dirtyDates].sort());
     for (const d of marked) expect(d.markedAtMs).toBeGreaterThan(0);

@@ -261,6 +261,29 @@ describe('partition buffer and flush plan', () => {
     expect(plan?.dirtyDates).toEqual(['2026-03-28', '2026-03-29']);
     expect(plan?.commitOffset).toBe('15');
   });
+
+  it('marks the day before a DAILY register read dirty too (it is that day’s end register)', () => {
+    const reads = new PartitionBuffer('reads-topic', 0, 'reads');
+    const midnight = localDayBounds('2026-03-29', TZ).startMs;
+    const daily = validateRead(
+      JSON.stringify({
+        ...JSON.parse(intervalRead('M1', new Date(midnight).toISOString())),
+        read_type: 'DAILY',
+        interval_end: new Date(midnight).toISOString(),
+        consumption_kwh: 1234.5,
+        delivered_kwh: 1234.5,
+        received_kwh: 0,
+      }),
+      { nowMs: NOW, timeZone: TZ },
+    );
+    if (!daily.ok) throw new Error(daily.detail);
+    reads.reads.push(archivedRead(daily.read));
+    reads.consumed('1', NOW);
+    expect(reads.plan({ prefix: '', groupId: 'g', timeZone: TZ })?.dirtyDates).toEqual([
+      '2026-03-28',
+      '2026-03-29',
+    ]);
+  });
 });
 
 describe('settings', () => {
