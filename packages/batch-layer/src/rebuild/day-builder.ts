@@ -38,7 +38,7 @@ import type { VeeParams } from '../vee/params.ts';
 import { billingQualityGate } from '../vee/billing-gate.ts';
 import { decideStorm, meterMissedDay, type StormGroupCount } from '../vee/storm.ts';
 import { fetchIntervalColumns, fetchRegisters } from './day-columns.ts';
-import { dedupeReads, settleTies } from './dedupe.ts';
+import { dedupeReads, settleTies, unknownMeterAttributionSql } from './dedupe.ts';
 import { fetchRawObjects, type MasterDatasetSource } from './master-dataset.ts';
 import type { DayBuildRequest, DayBuildResult, DayBuilder, RebuildPhase } from './types.ts';
 import {
@@ -170,7 +170,7 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
         endMs: layout.endMs,
       }),
     );
-    const meters = await timed('meters', () => dayMeters(conn, topology, layout));
+    const meters = await timed('meters', () => dayMeters(conn, topology, layout, reads.paths));
     await timed('meter_ids', () => appendMeterIds(conn, meters));
     const fetchDay = async () => {
       const intervals = await timed('fetch_intervals', () =>
@@ -195,7 +195,9 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
     let day = await fetchDay();
     let tieBreaks = 0;
     if (day.intervals.repeatedIdentities > 0 || day.registers === null) {
-      tieBreaks = await timed('settle_ties', () => settleTies(conn));
+      tieBreaks = await timed('settle_ties', () =>
+        settleTies(conn, { paths: reads.paths, startMs: layout.firstSlotMs, endMs: layout.endMs }),
+      );
       day = await fetchDay();
     }
     const { intervals } = day;
@@ -253,7 +255,9 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
     await timed('append_meters', () => appendDayMeters(conn, meters, out.figures));
     await timed('append_exceptions', () => appendExceptions(conn, out.exceptions));
     await timed('iv', () => conn.run(createValidatedIntervalsSql(layout.firstSlotMs)));
-    await timed('ivg', () => conn.run(CREATE_GRID_INPUT_SQL));
+    await timed('ivg', async () => {
+      for (const sql of CREATE_GRID_INPUT_SQL) await conn.run(sql);
+    });
     const daily: Record<string, string> = {
       intervals_validated: intervalsValidatedSql(layout.firstSlotMs),
       meter_hourly: meterHourlySql(layout.firstSlotMs),
@@ -359,6 +363,7 @@ async function dayMeters(
   conn: DuckDBConnection,
   topology: readonly TopologyRow[],
   layout: DayLayout,
+  rawPaths: readonly string[],
 ): Promise<DayMeter[]> {
   const byMeter = new Map<string, { row: TopologyRow; fromMs: number }>();
   for (const row of topology) {
@@ -402,12 +407,7 @@ async function dayMeters(
     } finally {
       a.closeSync();
     }
-    const rows = (
-      await conn.runAndReadAll(
-        `SELECT meter_id, arg_max(service_point_id, read_ts), arg_max(customer_id, read_ts), ` +
-          `arg_max(transformer_id, read_ts), arg_max(feeder_id, read_ts) FROM latest SEMI JOIN unknown_meters USING (meter_id) GROUP BY meter_id`,
-      )
-    ).getRows();
+    const rows = (await conn.runAndReadAll(unknownMeterAttributionSql(rawPaths))).getRows();
     for (const r of rows)
       meters.push({
         meterId: String(r[0]),

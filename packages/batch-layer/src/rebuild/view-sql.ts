@@ -48,10 +48,14 @@ const counts = `count(*)::INTEGER AS slots, count_if(iv.q = 0)::INTEGER AS actua
   count_if(iv.q = 2)::INTEGER AS edited, count_if(iv.q = 3)::INTEGER AS missing, count_if(iv.q = 4)::INTEGER AS outage`;
 
 export function meterHourlySql(firstSlotMs: number): string {
-  const hourMs = `((${firstSlotMs}::BIGINT + iv.slot::BIGINT * ${INTERVAL_MS}) // 3600000) * 3600000`;
-  return `SELECT d.meter_id, d.service_point_id, make_timestamptz(${hourMs} * 1000) AS hour_start, sum(iv.wh)::BIGINT AS wh, ${counts}
-FROM iv JOIN day_meters d USING (m) WHERE d.known GROUP BY d.m, d.meter_id, d.service_point_id, ${hourMs}
-ORDER BY d.m, hour_start`;
+  // Aggregate on integer keys (meter ordinal, hour), then attach the names: hashing strings for
+  // 9.6 M rows costs more than the join of 2.4 M results.
+  const hourMs = `((${firstSlotMs}::BIGINT + slot::BIGINT * ${INTERVAL_MS}) // 3600000) * 3600000`;
+  const hourCounts = counts.replaceAll('iv.', '');
+  return `SELECT d.meter_id, d.service_point_id, make_timestamptz(h.hour_ms * 1000) AS hour_start, h.wh, h.slots,
+  h.actual, h.estimated, h.edited, h.missing, h.outage
+FROM (SELECT m, ${hourMs} AS hour_ms, sum(wh)::BIGINT AS wh, ${hourCounts} FROM iv GROUP BY m, hour_ms) h
+JOIN day_meters d USING (m) WHERE d.known ORDER BY h.m, h.hour_ms`;
 }
 
 export const METER_DAILY_SQL = `SELECT meter_id, service_point_id, customer_id, transformer_id, feeder_id, substation_id, region,
@@ -66,38 +70,54 @@ const GRID_LEVELS = [
   ['region', 'region'],
 ] as const;
 
-/** Temp table ivg: validated intervals of known meters with their grid attribution. */
-export const CREATE_GRID_INPUT_SQL = `CREATE OR REPLACE TEMP TABLE ivg AS
-SELECT d.transformer_id, d.feeder_id, d.substation_id, d.region, iv.slot, iv.wh, iv.q,
+/**
+ * Grid attribution as integer keys: temp table grid_keys (level, k, entity_id) and ivg (validated
+ * intervals of known meters with the four entity keys), so the grid aggregations hash integers.
+ */
+export const CREATE_GRID_INPUT_SQL = [
+  `CREATE OR REPLACE TEMP TABLE grid_meters AS SELECT m,
+  dense_rank() OVER (ORDER BY transformer_id)::INTEGER AS transformer_k, dense_rank() OVER (ORDER BY feeder_id)::INTEGER AS feeder_k,
+  dense_rank() OVER (ORDER BY substation_id)::INTEGER AS substation_k, dense_rank() OVER (ORDER BY region)::INTEGER AS region_k,
+  transformer_id, feeder_id, substation_id, region
+FROM day_meters WHERE known`,
+  `CREATE OR REPLACE TEMP TABLE grid_keys AS
+${GRID_LEVELS.map(([level, col]) => `SELECT DISTINCT '${level}' AS level, ${level}_k AS k, ${col} AS entity_id FROM grid_meters`).join('\nUNION ALL\n')}`,
+  `CREATE OR REPLACE TEMP TABLE ivg AS
+SELECT g.transformer_k, g.feeder_k, g.substation_k, g.region_k, iv.slot, iv.wh, iv.q,
        iv.original_wh IS NOT NULL AS reported, CASE WHEN iv.q = 0 THEN iv.voltage_v END AS v
-FROM iv JOIN day_meters d USING (m) WHERE d.known`;
+FROM iv JOIN grid_meters g USING (m)`,
+];
 
 export function grid15mSql(firstSlotMs: number): string {
   const parts = GRID_LEVELS.map(
-    ([level, col]) => `SELECT '${level}' AS level, ${col} AS entity_id, slot, sum(wh)::BIGINT AS wh,
+    ([level]) => `SELECT '${level}' AS level, ${level}_k AS k, slot, sum(wh)::BIGINT AS wh,
   count(*)::INTEGER AS meters_total, count_if(reported)::INTEGER AS meters_reported,
   count_if(q = 1)::INTEGER AS estimated, count_if(q = 2)::INTEGER AS edited, count_if(q = 3)::INTEGER AS missing,
-  count_if(q = 4)::INTEGER AS outage, round(sum(round(v * 10)::BIGINT) / count(v) / 10, 2) AS voltage_avg, min(v) AS voltage_min, max(v) AS voltage_max
-FROM ivg GROUP BY ${col}, slot`,
+  count_if(q = 4)::INTEGER AS outage, round(sum(round(v * 10)::BIGINT) / count(v) / 10, 2) AS voltage_avg,
+  min(v) AS voltage_min, max(v) AS voltage_max
+FROM ivg GROUP BY ${level}_k, slot`,
   );
-  return `SELECT level, entity_id, ${slotTs(firstSlotMs, 'slot')} AS interval_start, wh, meters_total, meters_reported,
-  estimated, edited, missing, outage, voltage_avg, voltage_min, voltage_max
-FROM (${parts.join('\nUNION ALL\n')}) ORDER BY level, entity_id, slot`;
+  return `SELECT g.level, n.entity_id, ${slotTs(firstSlotMs, 'g.slot')} AS interval_start, g.wh, g.meters_total,
+  g.meters_reported, g.estimated, g.edited, g.missing, g.outage, g.voltage_avg, g.voltage_min, g.voltage_max
+FROM (${parts.join('\nUNION ALL\n')}) g JOIN grid_keys n USING (level, k) ORDER BY g.level, n.entity_id, g.slot`;
 }
 
 export function gridDailySql(): string {
   const parts = GRID_LEVELS.map(
-    ([level, col]) => `SELECT '${level}' AS level, ${col} AS entity_id, sum(wh)::BIGINT AS wh,
+    ([level]) => `SELECT '${level}' AS level, ${level}_k AS k, sum(wh)::BIGINT AS wh,
   count(*)::INTEGER AS intervals, count_if(q = 0)::INTEGER AS actual, count_if(q = 1)::INTEGER AS estimated,
   count_if(q = 2)::INTEGER AS edited, count_if(q = 3)::INTEGER AS missing, count_if(q = 4)::INTEGER AS outage,
   min(v) AS voltage_min, max(v) AS voltage_max
-FROM ivg GROUP BY ${col}`,
+FROM ivg GROUP BY ${level}_k`,
   );
-  return `SELECT g.level, g.entity_id, g.wh, m.meters_total, g.intervals, g.actual, g.estimated, g.edited, g.missing,
+  const meters = GRID_LEVELS.map(
+    ([level]) =>
+      `SELECT '${level}' AS level, ${level}_k AS k, count(*)::INTEGER AS meters_total FROM grid_meters GROUP BY ${level}_k`,
+  );
+  return `SELECT g.level, n.entity_id, g.wh, c.meters_total, g.intervals, g.actual, g.estimated, g.edited, g.missing,
   g.outage, g.voltage_min, g.voltage_max
-FROM (${parts.join('\nUNION ALL\n')}) g
-JOIN (${GRID_LEVELS.map(([level, col]) => `SELECT '${level}' AS level, ${col} AS entity_id, count(*)::INTEGER AS meters_total FROM day_meters WHERE known GROUP BY ${col}`).join(' UNION ALL ')}) m
-USING (level, entity_id) ORDER BY g.level, g.entity_id`;
+FROM (${parts.join('\nUNION ALL\n')}) g JOIN (${meters.join(' UNION ALL ')}) c USING (level, k)
+JOIN grid_keys n USING (level, k) ORDER BY g.level, n.entity_id`;
 }
 
 /** meter_monthly over `month_daily` (meter_daily rows of the month's days, with column `date`). */
