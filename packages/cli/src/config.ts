@@ -23,6 +23,7 @@ import { archiverSettings } from '@ami/batch-layer/archiver/config';
 import { editSettings } from '@ami/batch-layer/edits/settings';
 import { restatementSettings } from '@ami/batch-layer/restatements/settings';
 import { reconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
+import { batchJobSettings } from '@ami/batch-layer/jobs/settings';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -39,6 +40,7 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Manual edits and storm releases (batch layer)': editSettings,
   'Restatement notices (batch layer)': restatementSettings,
   'Reconciliation (batch layer)': reconciliationSettings,
+  'Batch jobs (BullMQ worker and schedulers)': batchJobSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]

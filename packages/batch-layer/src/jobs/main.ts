@@ -1,0 +1,90 @@
+/**
+ * Batch worker process: `pnpm exec tsx packages/batch-layer/src/jobs/main.ts`.
+ * Loads the configuration from the environment, wires the real day builder (runtime.ts), upserts
+ * the job schedulers (unless AMI_BATCH_SCHEDULE=false) and runs the batch queue. Job lifecycle and
+ * progress are logged as JSON lines (pino, stderr). SIGTERM/SIGINT: stop taking jobs, let the
+ * running ones finish (worker.close), exit 0. A SIGKILLed worker's job stalls and is recovered by
+ * another worker after its lock expires; a build never publishes partially (one catalog HEAD swap).
+ */
+import { loadConfig } from '@ami/shared/config';
+import { createLogger } from '@ami/shared/log';
+import { registerSchedulers } from './schedulers.ts';
+import { loadBatchJobSettings } from './settings.ts';
+import { createBatchRuntime } from './runtime.ts';
+import { createBatchWorker } from './worker.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const settings = loadBatchJobSettings();
+  const logger = createLogger('batch-worker', { level: config.runtime.logLevel });
+  const runtime = await createBatchRuntime(config, settings, logger);
+  const timeZone = config.connection.timeZone;
+  const bw = createBatchWorker({
+    connection: runtime.connection,
+    builder: runtime.builder,
+    dirtyDays: runtime.dirtyDays,
+    settings,
+    timeZone,
+    logger,
+    relay: runtime.relay,
+    reconcile: runtime.reconcile,
+  });
+  const { worker } = bw;
+  worker.on('active', (job) =>
+    logger.info({ event: 'active', jobId: job.id, name: job.name, data: job.data }, 'job started'),
+  );
+  worker.on('progress', (job, progress) =>
+    logger.info({ event: 'progress', jobId: job.id, name: job.name, progress }, 'job progress'),
+  );
+  worker.on('completed', (job, result) =>
+    logger.info({ event: 'completed', jobId: job.id, name: job.name, result }, 'job completed'),
+  );
+  worker.on('failed', (job, err) =>
+    logger.warn(
+      { event: 'failed', jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message },
+      'job failed',
+    ),
+  );
+  worker.on('stalled', (jobId) => logger.warn({ event: 'stalled', jobId }, 'stalled job moved back to wait'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: waiting for running jobs');
+    bw.close()
+      .then(async () => {
+        await runtime.close();
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await worker.waitUntilReady();
+  if (settings.schedule) await registerSchedulers(bw.queue, settings, timeZone);
+  logger.info(
+    {
+      event: 'ready',
+      queue: settings.queue,
+      prefix: settings.keyPrefix,
+      concurrency: settings.concurrency,
+      schedule: settings.schedule,
+      nightlyCron: settings.nightlyCron,
+      sweepEveryS: settings.sweepEveryS,
+      timeZone,
+    },
+    'batch worker running',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

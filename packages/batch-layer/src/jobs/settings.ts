@@ -1,0 +1,150 @@
+/**
+ * Settings of the BullMQ batch jobs (SPEC 5 "Scheduling with BullMQ"): queue, schedules, retries,
+ * stalled-job recovery, concurrency. Exported as `batchJobSettings` for `pnpm ami config`.
+ */
+import {
+  parse,
+  readSettings,
+  setting,
+  type Env,
+  type SettingsOf,
+  type SettingsSpec,
+} from '@ami/shared/config';
+
+/** A BullMQ queue name or key prefix: BullMQ forbids ':' in queue names; we also keep keys simple. */
+export function parseQueueName(raw: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new Error('must be 1–64 characters of [A-Za-z0-9._-]');
+  return raw;
+}
+
+/** A five-field cron pattern (minute hour day-of-month month day-of-week); checked by shape only. */
+export function parseCron(raw: string): string {
+  const fields = raw.trim().split(/\s+/);
+  if (fields.length !== 5 || fields.some((f) => !/^[0-9*,/?LW#A-Za-z-]+$/.test(f))) {
+    throw new Error("must be a 5-field cron pattern such as '30 2 * * *'");
+  }
+  return fields.join(' ');
+}
+
+export const batchJobSettings = {
+  queue: setting(
+    'AMI_BATCH_QUEUE',
+    'BullMQ queue of the batch jobs (build-day, sweep-dirty, nightly, backfill)',
+    'ami-batch',
+    parseQueueName,
+  ),
+  keyPrefix: setting(
+    'AMI_BATCH_KEY_PREFIX',
+    'Redis key prefix of the BullMQ queue (BullMQ `prefix`)',
+    'bull',
+    parseQueueName,
+  ),
+  schedule: setting(
+    'AMI_BATCH_SCHEDULE',
+    'Whether a batch worker process upserts the nightly and sweep job schedulers at start (idempotent; false for extra workers or tests)',
+    'true',
+    parse.bool,
+  ),
+  threads: setting(
+    'AMI_BATCH_DUCKDB_THREADS',
+    'DuckDB threads of a batch worker process',
+    '2',
+    parse.int(1, 256),
+  ),
+  nightlyCron: setting(
+    'AMI_BATCH_NIGHTLY_CRON',
+    'Cron pattern of the nightly build of yesterday, in local time (AMI_TIMEZONE)',
+    '30 2 * * *',
+    parseCron,
+  ),
+  sweepEveryS: setting(
+    'AMI_BATCH_SWEEP_EVERY_S',
+    'Period of the late-data sweep that rebuilds dirty days (seconds)',
+    '300',
+    parse.int(1, 86_400),
+  ),
+  relayEveryS: setting(
+    'AMI_BATCH_RELAY_EVERY_S',
+    'Period of the scheduled restatement relay run (seconds; it also runs after every committed build)',
+    '60',
+    parse.int(1, 86_400),
+  ),
+  sweepCap: setting(
+    'AMI_BATCH_SWEEP_CAP',
+    'Most build-day jobs one sweep enqueues (oldest dirty days first; the rest wait for the next sweep)',
+    '31',
+    parse.int(1, 10_000),
+  ),
+  sweepCloseDelayS: setting(
+    'AMI_BATCH_SWEEP_CLOSE_DELAY_S',
+    'A dirty day is swept only this long after its local end (keeps the open day out; default lets the nightly build yesterday first)',
+    '10800',
+    parse.int(0, 30 * 86_400),
+  ),
+  attempts: setting(
+    'AMI_BATCH_ATTEMPTS',
+    'Attempts of a build-day job before it fails (retries with exponential backoff)',
+    '5',
+    parse.int(1, 100),
+  ),
+  backoffMs: setting(
+    'AMI_BATCH_BACKOFF_MS',
+    'First retry delay of a failed build-day job (ms); doubles on every further attempt',
+    '10000',
+    parse.int(0, 3_600_000),
+  ),
+  concurrency: setting(
+    'AMI_BATCH_CONCURRENCY',
+    'Jobs one batch worker process runs at once',
+    '1',
+    parse.int(1, 64),
+  ),
+  lockDurationMs: setting(
+    'AMI_BATCH_LOCK_DURATION_MS',
+    'Lock of an active job (ms), renewed while it runs; a crashed worker’s job is recoverable after it expires. Also the TTL of the per-day build lock',
+    '30000',
+    parse.int(1000, 3_600_000),
+  ),
+  stalledIntervalMs: setting(
+    'AMI_BATCH_STALLED_INTERVAL_MS',
+    'How often a worker looks for stalled jobs (lock expired, e.g. the worker crashed) and moves them back to wait (ms)',
+    '30000',
+    parse.int(1000, 3_600_000),
+  ),
+  maxStalledCount: setting(
+    'AMI_BATCH_MAX_STALLED_COUNT',
+    'Times a job may stall (worker lost) and be recovered before it fails',
+    '2',
+    parse.int(0, 100),
+  ),
+  dayLockRetryMs: setting(
+    'AMI_BATCH_DAY_LOCK_RETRY_MS',
+    'When another build of the same day is running, the job is delayed this long and tried again (ms; not an attempt)',
+    '5000',
+    parse.int(10, 3_600_000),
+  ),
+  backfillMaxDays: setting(
+    'AMI_BATCH_BACKFILL_MAX_DAYS',
+    'Longest date range one backfill may cover (days, inclusive)',
+    '400',
+    parse.int(1, 10_000),
+  ),
+  keepCompletedS: setting(
+    'AMI_BATCH_KEEP_COMPLETED_S',
+    'How long completed jobs stay queryable (s); while kept, an enqueue with the same job id is a no-op',
+    '86400',
+    parse.int(0, 90 * 86_400),
+  ),
+  keepFailedS: setting(
+    'AMI_BATCH_KEEP_FAILED_S',
+    'How long failed jobs are kept for inspection (s); the sweep does not retry a day whose build for the same dirty mark failed (new data or a manual rebuild does)',
+    '86400',
+    parse.int(0, 90 * 86_400),
+  ),
+} as const satisfies SettingsSpec;
+
+export type BatchJobSettings = SettingsOf<typeof batchJobSettings>;
+
+export function loadBatchJobSettings(env: Env = process.env): BatchJobSettings {
+  return readSettings(batchJobSettings, env);
+}
