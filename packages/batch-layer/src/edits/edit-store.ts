@@ -4,8 +4,10 @@
  * One S3 object per edit: `<prefix>edits/date=<local date of interval_start>/<atMs:13>-<editId>.json`
  * written with `If-None-Match: *` (never overwritten) and never deleted; a correction of an edit is
  * a new edit (VEE applies the latest per slot, see src/vee/edits.ts). After the object is written,
- * the edit's local day is marked dirty (DirtyDays) so the late-data sweep rebuilds it with cause
- * 'edit'. The mark comes after the write on purpose: a sweep that ran between the two would rebuild
+ * the edit's local day is marked dirty (DirtyDays) so the late-data sweep rebuilds it (cause
+ * 'late_data': a mark does not record why it was set). The API that takes an edit also enqueues a
+ * rebuild of the day with cause 'edit' right away (BatchJobs.enqueueRebuild); the mark is the
+ * fallback if that enqueue is lost. The mark comes after the write on purpose: a sweep that ran between the two would rebuild
  * without the edit and clear a mark set before it. If marking fails the edit is stored and
  * EditNotScheduledError says so (retry `markDay`); it is never lost.
  */

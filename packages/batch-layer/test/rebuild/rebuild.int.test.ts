@@ -25,6 +25,7 @@ import {
 } from '@ami/shared/time';
 import { createKafka } from '@ami/shared/clients';
 import { DirtyDays } from '../../src/archiver/dirty-days.ts';
+import { EditStore, toManualEdit } from '../../src/edits/index.ts';
 import {
   TZ,
   archiveThroughKafka,
@@ -88,6 +89,7 @@ describe('day rebuild against the simulator truth', () => {
   let fleet: SimulatedFleet;
   let truth: Truth;
   let tb: TestBuilder;
+  let edits: EditStore;
 
   beforeAll(async () => {
     fleet = await simulateFleet({
@@ -108,7 +110,17 @@ describe('day rebuild against the simulator truth', () => {
     truth = truthOf(fleet);
     await createTopics(createKafka(s.config), s.config);
     await archiveThroughKafka(s, { s3, redis }, fleet);
-    tb = await testBuilder(s, s3, fleet.topology);
+    edits = new EditStore({
+      s3,
+      bucket: s.config.connection.s3Bucket,
+      prefix: `it/${s.id}/`,
+      timeZone: TZ,
+      dirtyDays: new DirtyDays(redis, s.id),
+    });
+    const store = edits;
+    tb = await testBuilder(s, s3, fleet.topology, {
+      edits: { listForDay: async (date) => (await store.listForDay(date)).map(toManualEdit) },
+    });
   }, 180_000);
 
   afterAll(() => {
@@ -302,6 +314,53 @@ describe('day rebuild against the simulator truth', () => {
       pinned.release();
     }
   }, 180_000);
+  it('applies a manual edit from the audited store: class M, original and edit id kept, a restatement', async () => {
+    const date = DATES[1]!;
+    const meter = fleet.topology[2]!;
+    const at = localDayBounds(date, TZ).startMs + 40 * 900_000;
+    const original = truth.intervals.get(`${meter.meter_id}|${at}`)!;
+    const record = await edits.append({
+      meter_id: meter.meter_id,
+      interval_start: formatIsoUtc(at),
+      wh: original + 1234,
+      reason: 'meter test at the customer site',
+      who: 'editor@utility',
+      original_wh: original,
+    });
+    expect((await new DirtyDays(redis, s.id).listDirty()).map((d) => d.date)).toContain(date);
+    const r = await tb.builder.buildDay({ date, cause: 'edit' });
+    expect(r.committed).toBe(true);
+    expect(r.changes.find((c) => c.view === 'intervals_validated')?.oldVersion).not.toBeNull();
+    const pinned = await tb.reader.pin();
+    try {
+      const row = (await readView(tb.db, pinned, 'intervals_validated', `date=${date}`)).find(
+        (x) => x.meter_id === meter.meter_id && ms(x.interval_start) === at,
+      )!;
+      expect({
+        q: row.quality,
+        method: row.method,
+        reason: row.reason,
+        wh: num(row.wh),
+        orig: num(row.original_wh),
+        edit: row.edit_id,
+      }).toEqual({
+        q: 'M',
+        method: 'EDIT',
+        reason: 'MANUAL_EDIT',
+        wh: original + 1234,
+        orig: original,
+        edit: record.edit_id,
+      });
+      const daily = (await readView(tb.db, pinned, 'meter_daily', `date=${date}`)).find(
+        (x) => x.meter_id === meter.meter_id,
+      )!;
+      expect(num(daily.wh)).toBe(truth.daily.get(`${meter.meter_id}|${date}`)! + 1234);
+      expect(num(daily.edited)).toBe(1);
+    } finally {
+      pinned.release();
+    }
+  }, 180_000);
+
   it('settles equal read_ts and consumption with the shared tie-break, as the speed layer does', async () => {
     const date = DATES[2]!;
     const meter = fleet.topology[1]!;
