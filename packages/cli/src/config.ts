@@ -24,6 +24,7 @@ import { editSettings } from '@ami/batch-layer/edits/settings';
 import { restatementSettings } from '@ami/batch-layer/restatements/settings';
 import { reconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
 import { batchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { servingSettings } from '@ami/serving-layer/settings';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -41,6 +42,7 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Restatement notices (batch layer)': restatementSettings,
   'Reconciliation (batch layer)': reconciliationSettings,
   'Batch jobs (BullMQ worker and schedulers)': batchJobSettings,
+  'Serving layer (API)': servingSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]

@@ -6,7 +6,10 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { CatalogReader } from '@ami/shared/catalog';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBInstance } from '@ami/shared/clients';
+import type { BatchJobs } from '@ami/batch-layer/jobs/client';
+import type { EditStore } from '@ami/batch-layer/edits/edit-store';
 
 /** SPEC 6 roles. */
 export const ROLES = ['dashboard', 'analyst', 'billing', 'operator', 'editor'] as const;
@@ -25,6 +28,23 @@ export interface ServingDeps {
   readonly realtimePrefix: string;
   readonly partitions: number;
   readonly now: () => number;
+  /**
+   * Operational dependencies of some routes (optional so that a test can build an app without
+   * them; a route whose dependency is absent answers 503 `{error: 'unavailable'}`).
+   */
+  readonly s3?: S3Client;
+  /** S3_BUCKET (reconciliation reports, edits). */
+  readonly bucket?: string;
+  /** AMI_RECONCILIATION_PREFIX. */
+  readonly reconciliationPrefix?: string;
+  /** Batch jobs client (backfill/rebuild, progress) — @ami/batch-layer/jobs/client. */
+  readonly jobs?: BatchJobs;
+  /** Append-only edit store — @ami/batch-layer/edits/edit-store. */
+  readonly edits?: EditStore;
+  /** AMI_ALERT_KEY_PREFIX of the speed layer's alert store (`alertKeys(prefix)` in @ami/speed-layer). */
+  readonly alertKeyPrefix?: string;
+  /** Stable keyed pseudonym of a customer id (for the analyst role). */
+  readonly pseudonymise?: (customerId: string) => string;
 }
 
 export interface RouteContext {

@@ -1,0 +1,101 @@
+/**
+ * Merge of a meter's series (SPEC 6): authoritative cells from the batch views and provisional
+ * intervals from the realtime view, rolled up into buckets with integer Wh and quality counts.
+ *
+ * An authoritative cell is a span of whole intervals from one batch row: one interval
+ * (intervals_validated), one local day (meter_daily) or one local month (meter_monthly); its quality
+ * counts say how many of its intervals are in each class. A cell must lie before the watermark and
+ * inside one bucket (the sources choose the view whose rows nest in the step's buckets). Intervals
+ * before the watermark that no cell covers count as missing; so do realtime intervals without a read.
+ */
+import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
+import { bucketIndexOf, type Bucket } from './buckets.ts';
+import { addQuality, emptyQuality, qualityTotal, valuedIntervals, type QualityCounts } from './quality.ts';
+import { bucketStatus, effectiveWatermark, splitBucket, type SeriesStatus } from './watermark-split.ts';
+
+export interface AuthoritativeMeterCell {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Energy of the cell's intervals, Wh (missing intervals contribute 0). */
+  readonly wh: number;
+  readonly quality: QualityCounts;
+}
+
+export interface ProvisionalMeterInterval {
+  readonly startMs: number;
+  readonly wh: number;
+}
+
+export interface MeterPoint {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Sum of the bucket's valued intervals, Wh; null when status is 'missing'. */
+  readonly wh: number | null;
+  readonly status: SeriesStatus;
+  readonly quality: QualityCounts;
+}
+
+export interface MeterMergeInput {
+  readonly buckets: readonly Bucket[];
+  readonly watermarkMs: number | null;
+  readonly authoritative: readonly AuthoritativeMeterCell[];
+  readonly provisional: readonly ProvisionalMeterInterval[];
+}
+
+export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
+  const { buckets, watermarkMs } = input;
+  const w = effectiveWatermark(watermarkMs);
+  const acc = buckets.map(() => ({ wh: 0, batch: emptyQuality(), realtime: 0, realtimeWh: 0 }));
+
+  for (const cell of input.authoritative) {
+    if (cell.startMs >= w) continue; // after the watermark the realtime view answers
+    if (cell.endMs > w) {
+      throw new RangeError(`authoritative cell [${cell.startMs}, ${cell.endMs}) crosses the watermark ${w}`);
+    }
+    const i = bucketIndexOf(buckets, cell.startMs);
+    if (i < 0) continue;
+    const b = acc[i]!;
+    if (cell.endMs > buckets[i]!.endMs) {
+      throw new RangeError(`authoritative cell [${cell.startMs}, ${cell.endMs}) spans several buckets`);
+    }
+    b.wh += cell.wh;
+    addQuality(b.batch, cell.quality);
+  }
+
+  const seen = new Set<number>();
+  for (const iv of input.provisional) {
+    assertInstant(iv.startMs);
+    if (!isAlignedIntervalStart(iv.startMs)) throw new RangeError(`not an interval start: ${iv.startMs}`);
+    if (iv.startMs < w) continue; // before the watermark the batch views answer
+    if (seen.has(iv.startMs)) throw new RangeError(`provisional interval ${iv.startMs} given twice`);
+    seen.add(iv.startMs);
+    const i = bucketIndexOf(buckets, iv.startMs);
+    if (i < 0) continue;
+    acc[i]!.realtime += 1;
+    acc[i]!.realtimeWh += iv.wh;
+  }
+
+  return buckets.map((bucket, i) => {
+    const a = acc[i]!;
+    const split = splitBucket(bucket, watermarkMs);
+    const covered = qualityTotal(a.batch);
+    if (covered > split.batchIntervals) {
+      throw new RangeError(
+        `authoritative cells cover ${covered} intervals of a bucket with ${split.batchIntervals} before the watermark`,
+      );
+    }
+    const quality: QualityCounts = {
+      ...a.batch,
+      actual: a.batch.actual + a.realtime,
+      missing: a.batch.missing + (split.batchIntervals - covered) + (split.realtimeIntervals - a.realtime),
+    };
+    const status = bucketStatus(bucket, watermarkMs, valuedIntervals(quality) > 0);
+    return {
+      startMs: bucket.startMs,
+      endMs: bucket.endMs,
+      wh: status === 'missing' ? null : a.wh + a.realtimeWh,
+      status,
+      quality,
+    };
+  });
+}

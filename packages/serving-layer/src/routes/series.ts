@@ -1,0 +1,300 @@
+/**
+ * Series routes (SPEC 6): a meter's or a grid entity's energy over [from, to) in buckets of 15m, 1h,
+ * 1d or 1mo, merged from the batch views (before the watermark) and the realtime view (after it).
+ *
+ *   GET /v1/meters/{meterId}/series?from&to&step        analyst, billing, dashboard
+ *   GET /v1/grid/{level}/{id}/series?from&to&step       analyst, dashboard
+ *
+ * Each request pins ONE catalog version (its `version` and `watermark` are in the body) and reads the
+ * realtime view under that pin. Buckets are whole windows: a `from`/`to` inside a window widens the
+ * request to it (the body's `from`/`to` are the bucket bounds). Range limits per step keep a request
+ * bounded (MAX_RANGE_DAYS). An id nobody knows is not a 404: without a topology in the serving deps,
+ * "no data in range" and "no such meter" cannot be told apart, so both answer 200 with `missing`
+ * points.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ID_PATTERN } from '@ami/shared/contracts';
+import { whToKwh } from '@ami/shared/energy';
+import { DAY_MS, STEPS, formatIsoOffset, parseIsoInstant, type Step } from '@ami/shared/time';
+import { GRID_LEVELS } from '@ami/speed-layer';
+import {
+  SERIES_STATUSES,
+  localDatesOfRange,
+  mergeGridSeries,
+  mergeMeterSeries,
+  seriesBuckets,
+  spanOf,
+  splitSpan,
+  type GridPoint,
+  type MeterPoint,
+} from '../merge/index.ts';
+import { readGridAuthoritative, readMeterAuthoritative, type BatchSource } from '../sources/authoritative.ts';
+import { DuckDBPool } from '../sources/duckdb-pool.ts';
+import { readGridProvisional, readMeterProvisional, type RealtimeSource } from '../sources/provisional.ts';
+import type { RouteContext, RouteModule } from './context.ts';
+
+/** Longest [from, to) per step, in days (≈ 1 month, 1 year, 5 years, 10 years). */
+export const MAX_RANGE_DAYS: Readonly<Record<Step, number>> = {
+  '15m': 31,
+  '1h': 366,
+  '1d': 1827,
+  '1mo': 3653,
+};
+
+/** DuckDB connections the series routes keep (one query at a time each). */
+const POOL_SIZE = 4;
+
+const ISO_OFFSET =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const SeriesQuery = Type.Object(
+  {
+    from: Type.String({ pattern: ISO_OFFSET, description: 'start, inclusive: ISO-8601 with offset' }),
+    to: Type.String({ pattern: ISO_OFFSET, description: 'end, exclusive: ISO-8601 with offset' }),
+    step: Type.Union(
+      STEPS.map((s) => Type.Literal(s)),
+      { description: '15m and 1h: UTC windows; 1d and 1mo: local days and months (AMI_TIMEZONE)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SeriesQuery = Static<typeof SeriesQuery>;
+
+const Id = Type.String({ pattern: ID_PATTERN });
+const MeterParams = Type.Object({ meterId: Id }, { additionalProperties: false });
+const GridParams = Type.Object(
+  { level: Type.Union(GRID_LEVELS.map((l) => Type.Literal(l))), id: Id },
+  { additionalProperties: false },
+);
+
+const Status = Type.Union(
+  SERIES_STATUSES.map((s) => Type.Literal(s)),
+  {
+    description:
+      'authoritative: bucket ends at or before the watermark (batch views); provisional: realtime view, or ' +
+      'assembled from both when it straddles the watermark; missing: no value on either side',
+  },
+);
+const Count = Type.Integer({ minimum: 0 });
+
+const SeriesEnvelope = {
+  step: Type.Union(STEPS.map((s) => Type.Literal(s))),
+  from: Type.String({ description: 'start of the first bucket' }),
+  to: Type.String({ description: 'end of the last bucket' }),
+  time_zone: Type.String(),
+  watermark: Nullable(Type.String({ description: 'batch watermark of the catalog version used' })),
+  version: Nullable(Type.String({ description: 'catalog version used (v<seq>)' })),
+};
+
+export const MeterSeriesPoint = Type.Object({
+  start: Type.String(),
+  end: Type.String(),
+  kwh: Nullable(Type.Number()),
+  status: Status,
+  quality: Type.Object(
+    { actual: Count, estimated: Count, edited: Count, missing: Count, outage: Count },
+    { description: "the bucket's intervals by class; the five counts add up to its intervals" },
+  ),
+});
+
+export const MeterSeriesResponse = Type.Object({
+  meter_id: Type.String(),
+  ...SeriesEnvelope,
+  points: Type.Array(MeterSeriesPoint),
+});
+export type MeterSeriesResponse = Static<typeof MeterSeriesResponse>;
+
+export const GridSeriesPoint = Type.Object({
+  start: Type.String(),
+  end: Type.String(),
+  kwh: Nullable(Type.Number()),
+  status: Status,
+  meters_total: Nullable(Count),
+  meters_reported: Nullable(Count),
+  receipt_rate: Nullable(Type.Number({ description: 'reads received / reads expected over the bucket' })),
+  voltage: Type.Object({
+    avg: Nullable(Type.Number()),
+    min: Nullable(Type.Number()),
+    max: Nullable(Type.Number()),
+  }),
+});
+
+export const GridSeriesResponse = Type.Object({
+  level: Type.String(),
+  id: Type.String(),
+  ...SeriesEnvelope,
+  points: Type.Array(GridSeriesPoint),
+});
+export type GridSeriesResponse = Static<typeof GridSeriesResponse>;
+
+/** An error the app's error handler turns into `{error, message, details}` with this status. */
+function httpError(statusCode: number, message: string, details?: Record<string, unknown>) {
+  return Object.assign(new Error(message), { statusCode, details });
+}
+
+interface ParsedQuery {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly step: Step;
+}
+
+/** Checks from/to/step beyond the schema: real instants, from < to, range within the step's limit. */
+export function parseSeriesQuery(q: SeriesQuery): ParsedQuery {
+  const fromMs = parseIsoInstant(q.from);
+  const toMs = parseIsoInstant(q.to);
+  if (Number.isNaN(fromMs)) throw httpError(400, `from is not an ISO-8601 instant with offset: ${q.from}`);
+  if (Number.isNaN(toMs)) throw httpError(400, `to is not an ISO-8601 instant with offset: ${q.to}`);
+  if (fromMs >= toMs) throw httpError(400, 'from must be before to', { from: q.from, to: q.to });
+  const maxDays = MAX_RANGE_DAYS[q.step];
+  if (toMs - fromMs > maxDays * DAY_MS) {
+    throw httpError(400, `step ${q.step} allows at most ${maxDays} days between from and to`, {
+      step: q.step,
+      maxDays,
+      days: Math.round(((toMs - fromMs) / DAY_MS) * 100) / 100,
+    });
+  }
+  return { fromMs, toMs, step: q.step };
+}
+
+const kwh = (wh: number | null) => (wh === null ? null : whToKwh(wh));
+
+function meterPoint(p: MeterPoint, tz: string): Static<typeof MeterSeriesPoint> {
+  return {
+    start: formatIsoOffset(p.startMs, tz),
+    end: formatIsoOffset(p.endMs, tz),
+    kwh: kwh(p.wh),
+    status: p.status,
+    quality: { ...p.quality },
+  };
+}
+
+function gridPoint(p: GridPoint, tz: string): Static<typeof GridSeriesPoint> {
+  return {
+    start: formatIsoOffset(p.startMs, tz),
+    end: formatIsoOffset(p.endMs, tz),
+    kwh: kwh(p.wh),
+    status: p.status,
+    meters_total: p.metersTotal,
+    meters_reported: p.metersReported,
+    receipt_rate: p.receiptRate,
+    voltage: { avg: p.voltageAvg, min: p.voltageMin, max: p.voltageMax },
+  };
+}
+
+export const seriesRoutes: RouteModule = (fastify, ctx: RouteContext) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { deps } = ctx;
+  const tz = deps.timeZone;
+  const pool = new DuckDBPool(deps.db, POOL_SIZE);
+  app.addHook('onClose', () => {
+    pool.close();
+    return Promise.resolve();
+  });
+  const realtime: RealtimeSource = {
+    redis: deps.redis,
+    keyPrefix: deps.realtimePrefix,
+    partitions: deps.partitions,
+    timeZone: tz,
+  };
+
+  app.get(
+    '/v1/meters/:meterId/series',
+    {
+      preHandler: ctx.authorize(['analyst', 'billing', 'dashboard']),
+      schema: {
+        tags: ['series'],
+        summary: "A meter's merged energy series",
+        description:
+          'Buckets ending at or before the watermark come from the batch views (authoritative), later ones ' +
+          'from the realtime view (provisional); a bucket straddling the watermark is assembled from both.',
+        params: MeterParams,
+        querystring: SeriesQuery,
+        response: { 200: MeterSeriesResponse },
+      },
+    },
+    async (req) => {
+      const { meterId } = req.params;
+      const { fromMs, toMs, step } = parseSeriesQuery(req.query);
+      const buckets = seriesBuckets(fromMs, toMs, step, tz);
+      return deps.catalog.withPinned(async (pinned) => {
+        const w = pinned.watermarkMs;
+        const batch: BatchSource = { pinned, pool, timeZone: tz };
+        const span = spanOf(buckets);
+        const [authoritative, provisional] = await Promise.all([
+          readMeterAuthoritative(batch, meterId, step, buckets, w),
+          readMeterProvisional(realtime, meterId, localDatesOfRange(splitSpan(span, w).realtime, tz)),
+        ]);
+        const points = mergeMeterSeries({ buckets, watermarkMs: w, authoritative, provisional });
+        return {
+          meter_id: meterId,
+          step,
+          from: formatIsoOffset(span.startMs, tz),
+          to: formatIsoOffset(span.endMs, tz),
+          time_zone: tz,
+          watermark: pinned.watermark,
+          version: pinned.version,
+          points: points.map((p) => meterPoint(p, tz)),
+        };
+      });
+    },
+  );
+
+  app.get(
+    '/v1/grid/:level/:id/series',
+    {
+      preHandler: ctx.authorize(['analyst', 'dashboard']),
+      schema: {
+        tags: ['series'],
+        summary: "A grid entity's merged series (transformer, feeder, substation, region)",
+        description:
+          'Energy, meters reporting, read receipt rate and voltage per bucket, merged as the meter series. ' +
+          'meters_total/meters_reported are the most meters in/reporting in one 15-minute window of the bucket.',
+        params: GridParams,
+        querystring: SeriesQuery,
+        response: { 200: GridSeriesResponse },
+      },
+    },
+    async (req) => {
+      const { level, id } = req.params;
+      const { fromMs, toMs, step } = parseSeriesQuery(req.query);
+      const buckets = seriesBuckets(fromMs, toMs, step, tz);
+      return deps.catalog.withPinned(async (pinned) => {
+        const w = pinned.watermarkMs;
+        const batch: BatchSource = { pinned, pool, timeZone: tz };
+        const span = spanOf(buckets);
+        const [authoritative, provisional] = await Promise.all([
+          readGridAuthoritative(batch, level, id, buckets, w),
+          readGridProvisional(
+            realtime,
+            level,
+            id,
+            localDatesOfRange(splitSpan(span, w).realtime, tz),
+            deps.now(),
+          ),
+        ]);
+        const points = mergeGridSeries({
+          buckets,
+          watermarkMs: w,
+          authoritative: authoritative.windows,
+          provisional,
+          provisionalMetersTotal: authoritative.metersTotal,
+        });
+        return {
+          level,
+          id,
+          step,
+          from: formatIsoOffset(span.startMs, tz),
+          to: formatIsoOffset(span.endMs, tz),
+          time_zone: tz,
+          watermark: pinned.watermark,
+          version: pinned.version,
+          points: points.map((p) => gridPoint(p, tz)),
+        };
+      });
+    },
+  );
+  return Promise.resolve();
+};

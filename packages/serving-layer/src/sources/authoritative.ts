@@ -1,0 +1,262 @@
+/**
+ * Authoritative side of a series: rows of the batch views for one meter or grid entity, read with
+ * DuckDB from the local cache files of ONE pinned catalog version (the request's pin).
+ *
+ * Views per step (their rows nest in the step's buckets, see merge/meter-series.ts):
+ *  - meter 15m, 1h: intervals_validated (one cell per interval);
+ *  - meter 1d: meter_daily (one cell per local day);
+ *  - meter 1mo: meter_monthly for months wholly before the watermark, meter_daily for the days of a
+ *    month the watermark cuts — so a 10-year series reads ~120 monthly files, not 3,650 daily ones;
+ *  - grid (every step): grid_15m (the only grid view with meters reported and voltage averages).
+ * The meter or entity id is always a bound parameter ($1); file paths come from the cache (sqlPath).
+ * Files are sorted by meter_id (grid: level, entity_id), so row-group statistics prune a point lookup.
+ */
+import type { DuckDBConnection } from '@ami/shared/clients';
+import { sqlPath } from '@ami/shared/clients';
+import { datePartition, monthPartition, type PinnedCatalog, type ViewName } from '@ami/shared/catalog';
+import {
+  INTERVAL_MS,
+  localDate,
+  localDayBounds,
+  localMonth,
+  localMonthBounds,
+  type Step,
+} from '@ami/shared/time';
+import {
+  localDatesOfRange,
+  spanOf,
+  splitSpan,
+  type AuthoritativeGridWindow,
+  type AuthoritativeMeterCell,
+  type Bucket,
+} from '../merge/index.ts';
+import { qualityOfClass, type QualityClass, type QualityCounts } from '../merge/quality.ts';
+import type { DuckDBPool } from './duckdb-pool.ts';
+
+export interface BatchSource {
+  readonly pinned: PinnedCatalog;
+  readonly pool: DuckDBPool;
+  readonly timeZone: string;
+}
+
+const QUALITY_CLASSES: ReadonlySet<string> = new Set(['A', 'E', 'M', 'X', 'O']);
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+
+/** Local cache paths of a view's partitions from `first` to `last` (inclusive) in the pinned version. */
+async function viewPaths(src: BatchSource, view: ViewName, first: string, last: string): Promise<string[]> {
+  const files = await src.pinned.localFiles(view, { from: first, to: last });
+  return [...files.paths];
+}
+
+const parquet = (paths: readonly string[], hive: boolean) =>
+  `read_parquet([${paths.map(sqlPath).join(', ')}], hive_partitioning = ${hive})`;
+
+async function query(
+  src: BatchSource,
+  sql: string,
+  params: (string | number)[],
+): Promise<Record<string, unknown>[]> {
+  return src.pool.use(async (c: DuckDBConnection) => {
+    const reader = await c.runAndReadAll(sql, params);
+    return reader.getRowObjects();
+  });
+}
+
+function quality(row: Record<string, unknown>): QualityCounts {
+  return {
+    actual: num(row.actual),
+    estimated: num(row.estimated),
+    edited: num(row.edited),
+    missing: num(row.missing),
+    outage: num(row.outage),
+  };
+}
+
+/** intervals_validated rows of a meter on local dates `dates` (ascending): one cell per interval. */
+export async function readMeterIntervalCells(
+  src: BatchSource,
+  meterId: string,
+  dates: readonly string[],
+): Promise<AuthoritativeMeterCell[]> {
+  if (dates.length === 0) return [];
+  const paths = await viewPaths(
+    src,
+    'intervals_validated',
+    datePartition(dates[0]!),
+    datePartition(dates[dates.length - 1]!),
+  );
+  if (paths.length === 0) return [];
+  const rows = await query(
+    src,
+    `SELECT epoch_ms(interval_start) AS s, wh, quality FROM ${parquet(paths, false)}
+     WHERE meter_id = $1 ORDER BY interval_start`,
+    [meterId],
+  );
+  return rows.map((r) => {
+    const q = String(r.quality);
+    if (!QUALITY_CLASSES.has(q)) throw new Error(`intervals_validated: unknown quality class ${q}`);
+    const startMs = num(r.s);
+    return {
+      startMs,
+      endMs: startMs + INTERVAL_MS,
+      wh: num(r.wh ?? 0),
+      quality: qualityOfClass(q as QualityClass),
+    };
+  });
+}
+
+/** meter_daily rows of a meter on local dates `dates` (ascending): one cell per local day. */
+export async function readMeterDayCells(
+  src: BatchSource,
+  meterId: string,
+  dates: readonly string[],
+): Promise<AuthoritativeMeterCell[]> {
+  if (dates.length === 0) return [];
+  const paths = await viewPaths(
+    src,
+    'meter_daily',
+    datePartition(dates[0]!),
+    datePartition(dates[dates.length - 1]!),
+  );
+  if (paths.length === 0) return [];
+  const rows = await query(
+    src,
+    `SELECT CAST(date AS VARCHAR) AS d, wh, actual, estimated, edited, missing, outage
+     FROM ${parquet(paths, true)} WHERE meter_id = $1 ORDER BY date`,
+    [meterId],
+  );
+  return rows.map((r) => {
+    const day = localDayBounds(String(r.d), src.timeZone);
+    return { startMs: day.startMs, endMs: day.endMs, wh: num(r.wh), quality: quality(r) };
+  });
+}
+
+/** meter_monthly rows of a meter for local months `months` (ascending): one cell per month. */
+export async function readMeterMonthCells(
+  src: BatchSource,
+  meterId: string,
+  months: readonly string[],
+): Promise<AuthoritativeMeterCell[]> {
+  if (months.length === 0) return [];
+  const paths = await viewPaths(
+    src,
+    'meter_monthly',
+    monthPartition(months[0]!),
+    monthPartition(months[months.length - 1]!),
+  );
+  if (paths.length === 0) return [];
+  const rows = await query(
+    src,
+    `SELECT CAST(month AS VARCHAR) AS m, wh, actual, estimated, edited, missing, outage
+     FROM ${parquet(paths, true)} WHERE meter_id = $1 ORDER BY month`,
+    [meterId],
+  );
+  return rows.map((r) => {
+    const month = localMonthBounds(String(r.m), src.timeZone);
+    return { startMs: month.startMs, endMs: month.endMs, wh: num(r.wh), quality: quality(r) };
+  });
+}
+
+/** grid_15m windows of one entity on local dates `dates` (ascending). */
+export async function readGridWindows(
+  src: BatchSource,
+  level: string,
+  entityId: string,
+  dates: readonly string[],
+): Promise<AuthoritativeGridWindow[]> {
+  if (dates.length === 0) return [];
+  const paths = await viewPaths(
+    src,
+    'grid_15m',
+    datePartition(dates[0]!),
+    datePartition(dates[dates.length - 1]!),
+  );
+  if (paths.length === 0) return [];
+  const rows = await query(
+    src,
+    `SELECT epoch_ms(interval_start) AS s, wh, meters_total, meters_reported, estimated, edited, missing,
+            outage, voltage_avg, voltage_min, voltage_max
+     FROM ${parquet(paths, false)} WHERE level = $1 AND entity_id = $2 ORDER BY interval_start`,
+    [level, entityId],
+  );
+  return rows.map((r) => ({
+    startMs: num(r.s),
+    wh: num(r.wh),
+    metersTotal: num(r.meters_total),
+    metersReported: num(r.meters_reported),
+    estimated: num(r.estimated),
+    edited: num(r.edited),
+    missing: num(r.missing),
+    outage: num(r.outage),
+    voltageAvg: numOrNull(r.voltage_avg),
+    voltageMin: numOrNull(r.voltage_min),
+    voltageMax: numOrNull(r.voltage_max),
+  }));
+}
+
+/**
+ * The authoritative cells of a meter series: the view chosen by step (module comment) for the
+ * buckets' intervals before the watermark.
+ */
+export async function readMeterAuthoritative(
+  src: BatchSource,
+  meterId: string,
+  step: Step,
+  buckets: readonly Bucket[],
+  watermarkMs: number | null,
+): Promise<AuthoritativeMeterCell[]> {
+  const { batch } = splitSpan(spanOf(buckets), watermarkMs);
+  if (batch.endMs <= batch.startMs || watermarkMs === null) return [];
+  switch (step) {
+    case '15m':
+    case '1h':
+      return readMeterIntervalCells(src, meterId, localDatesOfRange(batch, src.timeZone));
+    case '1d':
+      return readMeterDayCells(src, meterId, localDatesOfRange(batch, src.timeZone));
+    case '1mo': {
+      const whole = buckets.filter((b) => b.endMs <= watermarkMs);
+      const cut = buckets.find((b) => b.startMs < watermarkMs && watermarkMs < b.endMs);
+      const [months, days] = await Promise.all([
+        readMeterMonthCells(
+          src,
+          meterId,
+          whole.map((b) => localMonth(b.startMs, src.timeZone)),
+        ),
+        cut
+          ? readMeterDayCells(
+              src,
+              meterId,
+              localDatesOfRange({ startMs: cut.startMs, endMs: watermarkMs }, src.timeZone),
+            )
+          : Promise.resolve([]),
+      ]);
+      return [...months, ...days];
+    }
+  }
+}
+
+/**
+ * The authoritative windows of a grid series, and the entity's meters total for realtime windows:
+ * that of its latest batch window before the watermark (the watermark's last day is read for it
+ * when the request has no batch part).
+ */
+export async function readGridAuthoritative(
+  src: BatchSource,
+  level: string,
+  entityId: string,
+  buckets: readonly Bucket[],
+  watermarkMs: number | null,
+): Promise<{ windows: AuthoritativeGridWindow[]; metersTotal: number | null }> {
+  if (watermarkMs === null) return { windows: [], metersTotal: null };
+  const { batch, realtime } = splitSpan(spanOf(buckets), watermarkMs);
+  let dates = localDatesOfRange(batch, src.timeZone);
+  if (dates.length === 0 && realtime.endMs > realtime.startMs) {
+    dates = [localDate(watermarkMs - 1, src.timeZone)];
+  }
+  const read = await readGridWindows(src, level, entityId, dates);
+  const windows = read.filter((w) => w.startMs < watermarkMs);
+  const latest = windows[windows.length - 1];
+  return { windows, metersTotal: latest ? latest.metersTotal : null };
+}

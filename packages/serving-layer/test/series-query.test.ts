@@ -1,0 +1,48 @@
+/** Query checks of the series routes beyond the schema: instants, order, range limit per step. */
+import { describe, expect, it } from 'vitest';
+import { MAX_RANGE_DAYS, parseSeriesQuery } from '../src/routes/series.ts';
+
+const err = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return e as { statusCode: number; message: string; details?: Record<string, unknown> };
+  }
+  throw new Error('no error thrown');
+};
+
+describe('parseSeriesQuery', () => {
+  it('parses instants with any offset', () => {
+    expect(
+      parseSeriesQuery({ from: '2026-03-29T00:00:00+01:00', to: '2026-03-29T22:00:00Z', step: '1h' }),
+    ).toEqual({
+      fromMs: Date.UTC(2026, 2, 28, 23),
+      toMs: Date.UTC(2026, 2, 29, 22),
+      step: '1h',
+    });
+  });
+
+  it('rejects impossible instants and from ≥ to with 400', () => {
+    expect(
+      err(() => parseSeriesQuery({ from: '2026-02-30T00:00:00Z', to: '2026-03-01T00:00:00Z', step: '1d' })),
+    ).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^from is not/) as unknown });
+    expect(
+      err(() =>
+        parseSeriesQuery({ from: '2026-03-01T00:00:00Z', to: '2026-03-01T01:00:00+01:00', step: '15m' }),
+      ),
+    ).toMatchObject({ statusCode: 400, message: 'from must be before to' });
+  });
+
+  it('limits the range per step', () => {
+    const day = 86_400_000;
+    const from = '2026-01-01T00:00:00Z';
+    for (const [step, days] of Object.entries(MAX_RANGE_DAYS) as [keyof typeof MAX_RANGE_DAYS, number][]) {
+      const ok = new Date(Date.parse(from) + days * day).toISOString();
+      const over = new Date(Date.parse(from) + days * day + 1000).toISOString();
+      expect(parseSeriesQuery({ from, to: ok, step }).step).toBe(step);
+      const e = err(() => parseSeriesQuery({ from, to: over, step }));
+      expect(e.statusCode).toBe(400);
+      expect(e.message).toBe(`step ${step} allows at most ${days} days between from and to`);
+    }
+  });
+});
