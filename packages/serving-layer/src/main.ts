@@ -15,7 +15,16 @@ import { ConfigError, loadConfig, readSettings } from '@ami/shared/config';
 import { createLogger } from '@ami/shared/log';
 import { createMetricsRegistry } from '@ami/shared/metrics';
 import { speedLayerSettings } from '@ami/speed-layer/config';
+import { loadArchiverSettings } from '@ami/batch-layer/archiver/config';
+import { DirtyDays } from '@ami/batch-layer/archiver/dirty-days';
+import { EditStore } from '@ami/batch-layer/edits/edit-store';
+import { loadEditSettings } from '@ami/batch-layer/edits/settings';
+import { BatchJobs } from '@ami/batch-layer/jobs/client';
+import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { loadReconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
+import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
 import { buildApp, featureRoutes } from './app.ts';
+import { createPseudonymiser } from './auth/pseudonym.ts';
 import { generateDevKeys, KeyStore, readKeyFile, type ApiKeyEntry } from './auth/key-store.ts';
 import { catalogCheck, redisCheck, type ReadinessCheck } from './plugins/readiness.ts';
 import { loadServingSettings } from './settings.ts';
@@ -86,6 +95,14 @@ async function main(): Promise<void> {
     return config.topics.headendPartitions;
   });
 
+  // Batch jobs (backfill/rebuild from the API) share the worker's queue; BullMQ needs its own connection.
+  const jobsConnection = createRedis(config, { forBullMQ: true, connectionName: 'serving-layer-jobs' });
+  const jobs = new BatchJobs({
+    connection: jobsConnection,
+    settings: loadBatchJobSettings(),
+    timeZone: config.connection.timeZone,
+  });
+
   const readiness: ReadinessCheck[] = [
     redisCheck(redis),
     {
@@ -115,6 +132,19 @@ async function main(): Promise<void> {
       realtimePrefix: keyPrefix,
       partitions,
       now: Date.now,
+      s3,
+      bucket,
+      reconciliationPrefix: loadReconciliationSettings().s3Prefix,
+      jobs,
+      edits: new EditStore({
+        s3,
+        bucket,
+        prefix: loadEditSettings().s3Prefix,
+        timeZone: config.connection.timeZone,
+        dirtyDays: new DirtyDays(redis, loadArchiverSettings().dirtyKeyPrefix),
+      }),
+      alertKeyPrefix: readSettings({ keyPrefix: alertEngineSettings.keyPrefix }).keyPrefix,
+      pseudonymise: createPseudonymiser(pseudonymSecret),
     },
     routes: featureRoutes,
     keys: new KeyStore(entries),
@@ -142,6 +172,8 @@ async function main(): Promise<void> {
       .close()
       .then(async () => {
         await admin.disconnect().catch(() => undefined);
+        await jobs.close().catch(() => undefined);
+        jobsConnection.disconnect();
         redis.disconnect();
         s3.destroy();
         db.closeSync();
