@@ -27,6 +27,7 @@ import type { RouteContext, RouteModule, ServingDeps } from './routes/context.ts
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { seriesRoutes } from './routes/series.ts';
+import { alertsRoutes } from './routes/alerts.ts';
 import type { ServingSettings } from './settings.ts';
 
 export const API_VERSION = '1.0.0';
@@ -36,7 +37,7 @@ export const API_VERSION = '1.0.0';
  * routes). Tests build the app with the same list, so the role matrix and the OpenAPI check cover
  * every route that ships. Add new route modules here.
  */
-export const featureRoutes: readonly RouteModule[] = [seriesRoutes];
+export const featureRoutes: readonly RouteModule[] = [seriesRoutes, alertsRoutes];
 
 /** The settings buildApp uses (a subset of ServingSettings; `pseudonymSecret` must be resolved). */
 export type AppSettings = Pick<

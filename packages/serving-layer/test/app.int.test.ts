@@ -48,6 +48,29 @@ const ROLE_MATRIX: readonly MatrixRow[] = [
     roles: ['analyst', 'dashboard'],
     ok: 200,
   },
+  // alert routes: the matrix app has no alert store (alertKeyPrefix), so admitted callers get 503;
+  // an admitted SSE request would never end under inject (test/alerts.int.test.ts covers the stream)
+  {
+    method: 'GET',
+    path: '/v1/alerts',
+    url: '/v1/alerts?status=all&limit=10',
+    roles: ['dashboard', 'operator'],
+    ok: 503,
+  },
+  {
+    method: 'GET',
+    path: '/v1/alerts/stream',
+    url: '/v1/alerts/stream',
+    roles: ['dashboard', 'operator'],
+    ok: 503,
+  },
+  {
+    method: 'GET',
+    path: '/v1/realtime/overview',
+    url: '/v1/realtime/overview',
+    roles: ['dashboard'],
+    ok: 503,
+  },
   // probe routes (test/support/probe-routes.ts) plug in like any feature route module
   {
     method: 'POST',

@@ -1,0 +1,428 @@
+/**
+ * Alert routes (SPEC 6) over the speed layer's alert store (`alertKeys(deps.alertKeyPrefix)`):
+ *
+ *   GET /v1/alerts?status&severity&source&since&limit   dashboard, operator   list
+ *   GET /v1/alerts/stream                               dashboard, operator   SSE of transitions
+ *   GET /v1/realtime/overview                           dashboard             latest window per feeder
+ *
+ * status=open lists the active hash; cleared / all list the history stream newest first (cleared:
+ * clear transitions only; all: every transition). `since` filters by the transition's event time
+ * (opened_at / cleared_at). Without `deps.alertKeyPrefix` every route answers 503.
+ * The stream hijacks the reply (the app's handler timeout does not apply), tails the history stream
+ * on a dedicated Redis connection (src/alerts/sse.ts) and is limited per API key (429 beyond).
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { AlertSchema } from '@ami/shared/contracts';
+import { AlertSourceSchema, SeveritySchema } from '@ami/shared/domain';
+import { formatIsoOffset, localDate, parseIsoInstant } from '@ami/shared/time';
+import type { AlertKeys } from '@ami/speed-layer/alerts/keys';
+import {
+  isStreamId,
+  readHistory,
+  readOpenAlerts,
+  storeKeys,
+  STREAM_ID_PATTERN,
+  type AlertFilter,
+} from '../alerts/alert-reader.ts';
+import {
+  countAlertsByFeeder,
+  feedersOfMeters,
+  latestClosedWindow,
+  overviewWatermark,
+  readFeederRoster,
+  readFeederWindows,
+  scanRealtimeFeeders,
+  type FeederRoster,
+} from '../alerts/overview.ts';
+import { streamAlerts } from '../alerts/sse.ts';
+import { ApiError, badRequest, dependencyUnavailable, errorResponse } from '../errors.ts';
+import { DuckDBPool } from '../sources/duckdb-pool.ts';
+import type { RouteContext, RouteModule } from './context.ts';
+
+export interface AlertsRoutesOptions {
+  /** Concurrent SSE streams per API key (beyond: 429). */
+  readonly maxStreamsPerKey: number;
+  /** A heartbeat comment after this long without an event. */
+  readonly heartbeatMs: number;
+  /** Most missed entries replayed on reconnect (the newest ones). */
+  readonly maxReplay: number;
+  /** History entries one list request reads at most. */
+  readonly maxHistoryScan: number;
+  /** AMI_ALERT_INSTANCE_TIMEOUT_S of the alert engine, ms. */
+  readonly instanceTimeoutMs: number;
+  /** AMI_SPEED_ALLOWED_LATENESS_S, ms (watermark when no engine instance reports). */
+  readonly allowedLatenessMs: number;
+  /** Bounds of the fallback feeder SCAN (no published day). */
+  readonly maxScanCalls: number;
+  readonly maxFeeders: number;
+}
+
+export const DEFAULT_ALERTS_ROUTES_OPTIONS: AlertsRoutesOptions = {
+  maxStreamsPerKey: 5,
+  heartbeatMs: 15_000,
+  maxReplay: 1_000,
+  maxHistoryScan: 20_000,
+  instanceTimeoutMs: 120_000,
+  allowedLatenessMs: 600_000,
+  maxScanCalls: 100,
+  maxFeeders: 10_000,
+};
+
+const ISO_OFFSET =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
+
+export const AlertsQuery = Type.Object(
+  {
+    status: Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('all')], {
+      default: 'open',
+      description: 'open: the active set; cleared: clear transitions; all: every transition (history)',
+    }),
+    severity: Type.Optional(SeveritySchema),
+    source: Type.Optional(AlertSourceSchema),
+    since: Type.Optional(
+      Type.String({
+        pattern: ISO_OFFSET,
+        description: 'ISO-8601 with offset: transitions at or after it (opened_at / cleared_at)',
+      }),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type AlertsQuery = Static<typeof AlertsQuery>;
+
+const AlertItem = Type.Object(
+  {
+    stream_id: Type.Union([Type.String({ pattern: STREAM_ID_PATTERN }), Type.Null()], {
+      description: 'History stream id of the transition (SSE event id); null for the active set',
+    }),
+    transition: Type.Union([Type.Literal('opened'), Type.Literal('cleared')]),
+    alert: AlertSchema,
+  },
+  { additionalProperties: false },
+);
+
+export const AlertsResponse = Type.Object(
+  {
+    status: Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('all')]),
+    count: Type.Integer({ minimum: 0 }),
+    truncated: Type.Boolean({
+      description: 'The history scan stopped at its bound before the filter was exhausted',
+    }),
+    alerts: Type.Array(AlertItem),
+  },
+  { additionalProperties: false },
+);
+export type AlertsResponse = Static<typeof AlertsResponse>;
+
+export const StreamQuery = Type.Object(
+  {
+    lastEventId: Type.Optional(
+      Type.String({
+        pattern: STREAM_ID_PATTERN,
+        description: 'As the Last-Event-ID header (the header wins)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+const FeederOverview = Type.Object(
+  {
+    feeder_id: Type.String(),
+    load_kw: Type.Number({ description: 'Average load over the window: Wh × 4 / 1000' }),
+    kwh: Type.Number(),
+    meters_reported: Type.Integer({ minimum: 0 }),
+    meters_total: Nullable(Type.Integer({ minimum: 0 })),
+    receipt_rate: Nullable(Type.Number({ description: 'meters_reported / meters_total; null when unknown' })),
+    voltage_min: Nullable(Type.Number()),
+    voltage_max: Nullable(Type.Number()),
+    active_alerts: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const OverviewResponse = Type.Object(
+  {
+    window_start: Type.String(),
+    window_end: Type.String(),
+    watermark: Type.String(),
+    watermark_source: Type.Union([Type.Literal('alert-engine'), Type.Literal('clock')]),
+    roster_date: Nullable(Type.String({ description: 'Published day whose meter_daily gave the feeders' })),
+    active_alerts: Type.Integer({ minimum: 0 }),
+    unattributed_alerts: Type.Integer({ minimum: 0 }),
+    feeders: Type.Array(FeederOverview),
+  },
+  { additionalProperties: false },
+);
+export type OverviewResponse = Static<typeof OverviewResponse>;
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function requireKeys(prefix: string | undefined): AlertKeys {
+  if (prefix === undefined) throw dependencyUnavailable('alerts', 'the alert store is not configured');
+  return storeKeys(prefix);
+}
+
+export function createAlertsRoutes(options: Partial<AlertsRoutesOptions> = {}): RouteModule {
+  const opts: AlertsRoutesOptions = { ...DEFAULT_ALERTS_ROUTES_OPTIONS, ...options };
+  return (fastify, ctx: RouteContext) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    const { deps } = ctx;
+    const pool = new DuckDBPool(deps.db, 1);
+    /** Open streams: per key name, and every stream's stop function. */
+    const streamsPerKey = new Map<string, number>();
+    const stops = new Set<() => void>();
+    let rosterCache: { version: string; roster: FeederRoster } | undefined;
+
+    app.addHook('preClose', () => {
+      for (const stop of [...stops]) stop();
+      return Promise.resolve();
+    });
+    app.addHook('onClose', () => {
+      pool.close();
+      return Promise.resolve();
+    });
+
+    app.get(
+      '/v1/alerts',
+      {
+        preHandler: ctx.authorize(['dashboard', 'operator']),
+        schema: {
+          tags: ['alerts'],
+          summary: 'Open alerts or alert history',
+          description:
+            'status=open lists the active set (newest opened first); cleared and all read the history ' +
+            'stream newest first (at most `limit` ≤ 1000 items). `since` filters by opened_at / cleared_at.',
+          querystring: AlertsQuery,
+          response: { 200: AlertsResponse },
+        },
+      },
+      async (req) => {
+        const keys = requireKeys(deps.alertKeyPrefix);
+        const q = req.query;
+        const sinceMs = q.since === undefined ? undefined : parseIsoInstant(q.since);
+        if (sinceMs !== undefined && !Number.isFinite(sinceMs))
+          throw badRequest('since is not a valid instant', { field: 'since' });
+        const filter: AlertFilter = {
+          ...(q.severity !== undefined ? { severity: q.severity } : {}),
+          ...(q.source !== undefined ? { source: q.source } : {}),
+          ...(sinceMs !== undefined ? { sinceMs } : {}),
+        };
+        if (q.status === 'open') {
+          const open = await readOpenAlerts(deps.redis, keys, filter, q.limit);
+          return {
+            status: q.status,
+            count: open.length,
+            truncated: false,
+            alerts: open.map((alert) => ({ stream_id: null, transition: 'opened' as const, alert })),
+          };
+        }
+        const page = await readHistory(
+          deps.redis,
+          keys,
+          filter,
+          q.status === 'cleared' ? 'cleared' : undefined,
+          q.limit,
+          opts.maxHistoryScan,
+        );
+        return {
+          status: q.status,
+          count: page.entries.length,
+          truncated: page.truncated,
+          alerts: page.entries.map((e) => ({
+            stream_id: e.streamId,
+            transition: e.transition,
+            alert: e.alert,
+          })),
+        };
+      },
+    );
+
+    app.get(
+      '/v1/alerts/stream',
+      {
+        preHandler: ctx.authorize(['dashboard', 'operator']),
+        schema: {
+          tags: ['alerts'],
+          summary: 'Server-sent events of alert transitions',
+          description:
+            'text/event-stream: `id:` = history stream id, `event:` = opened | cleared, `data:` = the alert ' +
+            'JSON. Reconnect with the Last-Event-ID header (or ?lastEventId=) to replay what was missed ' +
+            `(at most ${opts.maxReplay} entries, the newest). A \`: heartbeat\` comment every ` +
+            `${opts.heartbeatMs / 1000} s without events. At most ${opts.maxStreamsPerKey} streams per key (429).`,
+          querystring: StreamQuery,
+          response: {
+            200: {
+              description: 'Event stream (never ends by itself)',
+              content: { 'text/event-stream': { schema: Type.String() } },
+            },
+            429: errorResponse('Too many concurrent streams for this key'),
+          },
+        },
+      },
+      async (req: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>, reply: FastifyReply) => {
+        const keys = requireKeys(deps.alertKeyPrefix);
+        const header = req.headers['last-event-id'];
+        const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
+        if (fromHeader !== undefined && !isStreamId(fromHeader))
+          throw badRequest('Last-Event-ID is not a stream id', { header: 'last-event-id' });
+        const lastEventId = fromHeader ?? req.query.lastEventId;
+        const who = req.apiCaller?.name ?? `ip:${req.ip}`;
+        const open = streamsPerKey.get(who) ?? 0;
+        if (open >= opts.maxStreamsPerKey)
+          throw new ApiError(
+            429,
+            'rate_limited',
+            `at most ${opts.maxStreamsPerKey} concurrent streams per key`,
+            {
+              maxStreams: opts.maxStreamsPerKey,
+            },
+          );
+        streamsPerKey.set(who, open + 1);
+
+        const conn: Redis = deps.redis.duplicate();
+        conn.on('error', () => undefined);
+        const abort = new AbortController();
+        const res = reply.raw;
+        let stopped = false;
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          stops.delete(stop);
+          abort.abort();
+          conn.disconnect();
+          const n = (streamsPerKey.get(who) ?? 1) - 1;
+          if (n <= 0) streamsPerKey.delete(who);
+          else streamsPerKey.set(who, n);
+          if (!res.writableEnded) res.end();
+        };
+        stops.add(stop);
+        res.on('close', stop);
+
+        reply.hijack();
+        const headers: Record<string, string | number | string[]> = {};
+        for (const [k, v] of Object.entries(reply.getHeaders()))
+          if (v !== undefined && k.toLowerCase() !== 'content-length') headers[k] = v;
+        res.writeHead(200, {
+          ...headers,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        res.flushHeaders();
+        streamAlerts(
+          conn,
+          keys,
+          res,
+          lastEventId,
+          { heartbeatMs: opts.heartbeatMs, maxReplay: opts.maxReplay, batch: 100 },
+          abort.signal,
+        )
+          .catch((err: unknown) => {
+            if (!abort.signal.aborted) req.log.warn({ err }, 'alert stream ended by an error');
+          })
+          .finally(stop);
+        return reply;
+      },
+    );
+
+    app.get(
+      '/v1/realtime/overview',
+      {
+        preHandler: ctx.authorize(['dashboard']),
+        schema: {
+          tags: ['alerts'],
+          summary: 'Latest closed 15-minute window per feeder (provisional)',
+          description:
+            "The window ending at or before the alert engine's shared watermark (or now − allowed lateness " +
+            "when no engine reports): load kW (Wh × 4 / 1000), receipt rate against the feeder's meters on " +
+            'the newest published day, voltage min/max and the active alerts per feeder.',
+          response: { 200: OverviewResponse },
+        },
+      },
+      async () => {
+        const keys = requireKeys(deps.alertKeyPrefix);
+        const nowMs = deps.now();
+        const tz = deps.timeZone;
+        const { watermarkMs, source } = await overviewWatermark(
+          deps.redis,
+          keys,
+          nowMs,
+          opts.instanceTimeoutMs,
+          opts.allowedLatenessMs,
+        );
+        const window = latestClosedWindow(watermarkMs);
+        const active = await readOpenAlerts(deps.redis, keys, {}, Number.MAX_SAFE_INTEGER);
+        return deps.catalog.withPinned(async (pinned) => {
+          let roster: FeederRoster;
+          if (pinned.version !== null && rosterCache?.version === pinned.version) roster = rosterCache.roster;
+          else {
+            roster = await readFeederRoster(pinned, pool);
+            if (pinned.version !== null) rosterCache = { version: pinned.version, roster };
+          }
+          let feederIds = [...roster.metersByFeeder.keys()].sort();
+          if (roster.date === null) {
+            feederIds = await scanRealtimeFeeders(
+              deps.redis,
+              deps.realtimePrefix,
+              deps.partitions,
+              localDate(window.startMs, tz),
+              opts.maxScanCalls,
+              opts.maxFeeders,
+            );
+          }
+          const meterIds = [
+            ...new Set(active.filter((a) => a.entity_type === 'meter').map((a) => a.entity_id)),
+          ];
+          const [windows, feederOfMeter] = await Promise.all([
+            readFeederWindows(
+              deps.redis,
+              deps.realtimePrefix,
+              deps.partitions,
+              tz,
+              feederIds,
+              window.startMs,
+              roster.metersByFeeder,
+            ),
+            feedersOfMeters(pinned, pool, meterIds.slice(0, 1000)),
+          ]);
+          const counts = countAlertsByFeeder(active, roster.feederOfTransformer, feederOfMeter);
+          return {
+            window_start: formatIsoOffset(window.startMs, tz),
+            window_end: formatIsoOffset(window.endMs, tz),
+            watermark: formatIsoOffset(watermarkMs, tz),
+            watermark_source: source,
+            roster_date: roster.date,
+            active_alerts: active.length,
+            unattributed_alerts: counts.unattributed,
+            feeders: windows.map((w) => ({
+              feeder_id: w.feederId,
+              load_kw: round3((w.wh * 4) / 1000),
+              kwh: round3(w.wh / 1000),
+              meters_reported: w.metersReported,
+              meters_total: w.metersTotal,
+              receipt_rate:
+                w.metersTotal === null || w.metersTotal === 0
+                  ? null
+                  : Math.round((w.metersReported / w.metersTotal) * 10_000) / 10_000,
+              voltage_min: w.voltageMinCv === null ? null : w.voltageMinCv / 100,
+              voltage_max: w.voltageMaxCv === null ? null : w.voltageMaxCv / 100,
+              active_alerts: counts.byFeeder.get(w.feederId) ?? 0,
+            })),
+          };
+        });
+      },
+    );
+    return Promise.resolve();
+  };
+}
+
+/** The alert routes with default options (heartbeat 15 s, 5 streams per key, replay ≤ 1000). */
+export const alertsRoutes: RouteModule = createAlertsRoutes();
