@@ -28,6 +28,11 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { alertsRoutes } from './routes/alerts.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { billingRoutes } from './routes/billing.ts';
+import { editsRoutes } from './routes/edits.ts';
+import { jobsRoutes } from './routes/jobs.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import type { ServingSettings } from './settings.ts';
 
 export const API_VERSION = '1.0.0';
@@ -37,7 +42,15 @@ export const API_VERSION = '1.0.0';
  * routes). Tests build the app with the same list, so the role matrix and the OpenAPI check cover
  * every route that ships. Add new route modules here.
  */
-export const featureRoutes: readonly RouteModule[] = [seriesRoutes, alertsRoutes];
+export const featureRoutes: readonly RouteModule[] = [
+  seriesRoutes,
+  alertsRoutes,
+  billingRoutes,
+  analyticsRoutes,
+  editsRoutes,
+  jobsRoutes,
+  reconciliationRoutes,
+];
 
 /** The settings buildApp uses (a subset of ServingSettings; `pseudonymSecret` must be resolved). */
 export type AppSettings = Pick<

@@ -71,6 +71,63 @@ const ROLE_MATRIX: readonly MatrixRow[] = [
     roles: ['dashboard'],
     ok: 503,
   },
+  // billing: the matrix app's catalog is empty, so the period is not final (409 names the days)
+  {
+    method: 'GET',
+    path: '/v1/billing/determinants',
+    url: '/v1/billing/determinants?period=2026-02',
+    roles: ['billing'],
+    ok: 409,
+  },
+  {
+    method: 'GET',
+    path: '/v1/analytics/aggregate',
+    url: `/v1/analytics/aggregate?metric=energy_kwh&groupBy=region&${SERIES_QUERY}`,
+    roles: ['analyst'],
+    ok: 200,
+  },
+  // edits/jobs/reconciliation: the matrix app has no edit store, jobs client or S3 reports → 503 once
+  // admitted (test/ops-routes.int.test.ts runs them with real ones)
+  {
+    method: 'POST',
+    path: '/v1/edits',
+    url: '/v1/edits',
+    body: { meter_id: 'MTR-000001', interval_start: '2026-01-05T10:00:00Z', wh: 100, reason: 'matrix' },
+    roles: ['editor'],
+    ok: 503,
+  },
+  {
+    method: 'GET',
+    path: '/v1/edits',
+    url: '/v1/edits?meterId=MTR-000001&from=2026-01-05&to=2026-01-05',
+    roles: ['editor', 'analyst'],
+    ok: 503,
+  },
+  {
+    method: 'POST',
+    path: '/v1/jobs/backfill',
+    url: '/v1/jobs/backfill',
+    body: { from: '2026-01-01', to: '2026-01-02' },
+    roles: ['operator'],
+    ok: 503,
+  },
+  {
+    method: 'POST',
+    path: '/v1/jobs/rebuild',
+    url: '/v1/jobs/rebuild',
+    body: { date: '2026-01-01' },
+    roles: ['operator'],
+    ok: 503,
+  },
+  { method: 'GET', path: '/v1/jobs/{id}', url: '/v1/jobs/no-such-job', roles: ['operator'], ok: 503 },
+  { method: 'GET', path: '/v1/jobs', url: '/v1/jobs', roles: ['operator'], ok: 503 },
+  {
+    method: 'GET',
+    path: '/v1/reconciliation',
+    url: '/v1/reconciliation?date=2026-01-01',
+    roles: ['operator', 'analyst'],
+    ok: 503,
+  },
   // probe routes (test/support/probe-routes.ts) plug in like any feature route module
   {
     method: 'POST',
