@@ -76,7 +76,11 @@ async function main(): Promise<void> {
   const prefix = `bench/serve-${stamp}/`;
   const rvPrefix = `bsrv${stamp}`.replace(/[^A-Za-z0-9]/g, '');
   const work = mkdtempSync(join(tmpdir(), 'ami-bench-serve-'));
-  const db = await openDuckDB({ threads: settings.duckdbThreads, memoryLimit: settings.duckdbMemoryLimit });
+  const db = await openDuckDB({
+    threads: settings.duckdbThreads,
+    memoryLimit: settings.duckdbMemoryLimit,
+    parquetMetadataCache: true,
+  });
   const fleet = makeFleet(METERS);
   try {
     let t = performance.now();

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const db = await openDuckDB({
     threads: settings.duckdbThreads,
     memoryLimit: settings.duckdbMemoryLimit,
+    parquetMetadataCache: true,
     tempDirectory: join(settings.cacheDir, '.duckdb-tmp'),
   });
   const kafka = createKafka(config, { component: 'serving-layer', logger });

@@ -14,6 +14,12 @@ export interface DuckDBOptions {
   readonly memoryLimit?: string;
   /** Directory DuckDB may spill to when a query exceeds memoryLimit. */
   readonly tempDirectory?: string;
+  /**
+   * Keep Parquet footers (schema, row-group statistics) in memory across queries. Safe for files
+   * that never change under one path — published view files have content-addressed keys — and it
+   * saves re-reading and decoding every file's footer on each point lookup.
+   */
+  readonly parquetMetadataCache?: boolean;
 }
 
 export async function openDuckDB(opts: DuckDBOptions = {}): Promise<DuckDBInstance> {
@@ -24,7 +30,17 @@ export async function openDuckDB(opts: DuckDBOptions = {}): Promise<DuckDBInstan
   if (opts.threads !== undefined) options.threads = String(opts.threads);
   if (opts.memoryLimit !== undefined) options.memory_limit = opts.memoryLimit;
   if (opts.tempDirectory !== undefined) options.temp_directory = opts.tempDirectory;
-  return DuckDBInstance.create(opts.path ?? ':memory:', options);
+  const db = await DuckDBInstance.create(opts.path ?? ':memory:', options);
+  if (opts.parquetMetadataCache === true) {
+    // not accepted as a creation option: a global SET applies to every later connection
+    const c = await db.connect();
+    try {
+      await c.run('SET GLOBAL parquet_metadata_cache = true');
+    } finally {
+      c.closeSync();
+    }
+  }
+  return db;
 }
 
 /** Runs `fn` on a fresh connection and always closes it. */
