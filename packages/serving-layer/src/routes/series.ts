@@ -29,7 +29,12 @@ import {
   type GridPoint,
   type MeterPoint,
 } from '../merge/index.ts';
-import { readGridAuthoritative, readMeterAuthoritative, type BatchSource } from '../sources/authoritative.ts';
+import {
+  MeterDayCache,
+  readGridAuthoritative,
+  readMeterAuthoritative,
+  type BatchSource,
+} from '../sources/authoritative.ts';
 import { DuckDBPool } from '../sources/duckdb-pool.ts';
 import { readGridProvisional, readMeterProvisional, type RealtimeSource } from '../sources/provisional.ts';
 import type { RouteContext, RouteModule } from './context.ts';
@@ -189,6 +194,8 @@ export const seriesRoutes: RouteModule = (fastify, ctx: RouteContext) => {
   const { deps } = ctx;
   const tz = deps.timeZone;
   const pool = new DuckDBPool(deps.db, POOL_SIZE);
+  // decoded meter-days of immutable view files, shared by every request of this app
+  const meterDays = new MeterDayCache();
   app.addHook('onClose', () => {
     pool.close();
     return Promise.resolve();
@@ -221,7 +228,7 @@ export const seriesRoutes: RouteModule = (fastify, ctx: RouteContext) => {
       const buckets = seriesBuckets(fromMs, toMs, step, tz);
       return deps.catalog.withPinned(async (pinned) => {
         const w = pinned.watermarkMs;
-        const batch: BatchSource = { pinned, pool, timeZone: tz };
+        const batch: BatchSource = { pinned, pool, timeZone: tz, meterDays };
         const span = spanOf(buckets);
         const [authoritative, provisional] = await Promise.all([
           readMeterAuthoritative(batch, meterId, step, buckets, w),

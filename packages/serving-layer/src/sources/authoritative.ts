@@ -37,7 +37,53 @@ export interface BatchSource {
   readonly pinned: PinnedCatalog;
   readonly pool: DuckDBPool;
   readonly timeZone: string;
+  /** Decoded meter-days of intervals_validated files, shared across requests (optional). */
+  readonly meterDays?: MeterDayCache;
 }
+
+/** One meter's rows in one intervals_validated file, decoded. */
+interface CachedMeterDay {
+  readonly startMs: Float64Array;
+  readonly wh: Int32Array;
+  readonly quality: Uint8Array;
+}
+
+/**
+ * LRU of decoded (file, meter) slices of intervals_validated. Published view files are immutable
+ * under content-addressed keys (a new version is a new file), so an entry never goes stale; a meter
+ * that a dashboard or billing run asks for again skips DuckDB for every day already decoded. Bounded
+ * by entries (≈ 1.3 KB each for a 96-slot day).
+ */
+export class MeterDayCache {
+  private readonly map = new Map<string, CachedMeterDay>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  get(key: string): CachedMeterDay | undefined {
+    const v = this.map.get(key);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(key);
+    this.map.set(key, v);
+    return v;
+  }
+
+  set(key: string, v: CachedMeterDay): void {
+    this.map.set(key, v);
+    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const CLASS_CODES = ['A', 'E', 'M', 'X', 'O'] as const;
 
 const QUALITY_CLASSES: ReadonlySet<string> = new Set(['A', 'E', 'M', 'X', 'O']);
 
@@ -88,23 +134,62 @@ export async function readMeterIntervalCells(
     datePartition(dates[dates.length - 1]!),
   );
   if (paths.length === 0) return [];
-  const rows = await query(
-    src,
-    `SELECT epoch_ms(interval_start) AS s, wh, quality FROM ${parquet(paths, false)}
-     WHERE meter_id = $1 ORDER BY interval_start`,
-    [meterId],
-  );
-  return rows.map((r) => {
-    const q = String(r.quality);
-    if (!QUALITY_CLASSES.has(q)) throw new Error(`intervals_validated: unknown quality class ${q}`);
-    const startMs = num(r.s);
-    return {
-      startMs,
-      endMs: startMs + INTERVAL_MS,
-      wh: num(r.wh ?? 0),
-      quality: qualityOfClass(q as QualityClass),
-    };
-  });
+  const cache = src.meterDays;
+  const keyOf = (path: string) => `${path}|${meterId}`;
+  const days = new Map<string, CachedMeterDay>();
+  const missing: string[] = [];
+  for (const path of paths) {
+    const hit = cache?.get(keyOf(path));
+    if (hit) days.set(path, hit);
+    else missing.push(path);
+  }
+  if (missing.length > 0) {
+    const rows = await query(
+      src,
+      `SELECT filename AS f, epoch_ms(interval_start)::DOUBLE AS s, wh, quality
+       FROM read_parquet([${missing.map(sqlPath).join(', ')}], hive_partitioning = false, filename = true)
+       WHERE meter_id = $1 ORDER BY interval_start`,
+      [meterId],
+    );
+    const byFile = new Map<string, Record<string, unknown>[]>();
+    for (const r of rows) {
+      const f = String(r.f);
+      const list = byFile.get(f);
+      if (list) list.push(r);
+      else byFile.set(f, [r]);
+    }
+    for (const path of missing) {
+      const list = byFile.get(path) ?? [];
+      const day: CachedMeterDay = {
+        startMs: new Float64Array(list.length),
+        wh: new Int32Array(list.length),
+        quality: new Uint8Array(list.length),
+      };
+      list.forEach((r, i) => {
+        const q = String(r.quality);
+        if (!QUALITY_CLASSES.has(q)) throw new Error(`intervals_validated: unknown quality class ${q}`);
+        day.startMs[i] = num(r.s);
+        day.wh[i] = num(r.wh ?? 0);
+        day.quality[i] = CLASS_CODES.indexOf(q as QualityClass);
+      });
+      cache?.set(keyOf(path), day);
+      days.set(path, day);
+    }
+  }
+  const cells: AuthoritativeMeterCell[] = [];
+  for (const path of paths) {
+    const day = days.get(path)!;
+    for (let i = 0; i < day.startMs.length; i++) {
+      const startMs = day.startMs[i]!;
+      cells.push({
+        startMs,
+        endMs: startMs + INTERVAL_MS,
+        wh: day.wh[i]!,
+        quality: qualityOfClass(CLASS_CODES[day.quality[i]!]!),
+      });
+    }
+  }
+  return cells.sort((a, b) => a.startMs - b.startMs);
 }
 
 /** meter_daily rows of a meter on local dates `dates` (ascending): one cell per local day. */

@@ -14,6 +14,9 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 
+/** How often a hit refreshes the cached file's mtime (the LRU order after a restart). */
+const TOUCH_EVERY_MS = 60_000;
+
 export interface S3ObjectCacheOptions {
   readonly s3: S3Client;
   readonly bucket: string;
@@ -121,9 +124,13 @@ export class S3ObjectCache {
   }
 
   private async touch(key: string, e: Entry, path: string): Promise<string> {
-    e.lastUsed = Date.now();
+    const now = Date.now();
+    const stale = now - e.lastUsed > TOUCH_EVERY_MS;
+    e.lastUsed = now;
     this.hits++;
-    await utimes(path, new Date(), new Date()).catch(() => undefined);
+    // The file's mtime carries the LRU order across restarts; refreshing it once a minute is
+    // enough and keeps a syscall off every hit (a series request touches ~30 files).
+    if (stale) await utimes(path, new Date(now), new Date(now)).catch(() => undefined);
     return path;
   }
 
