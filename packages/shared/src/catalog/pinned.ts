@@ -4,7 +4,6 @@
  * eviction) until `release()`; every call after release throws, so a request cannot read files
  * it no longer protects.
  */
-import { stat } from 'node:fs/promises';
 import type { S3ObjectCache } from '../clients/s3-cache.ts';
 import { parseIsoInstant } from '../time/index.ts';
 import { assertViewPartition, versionOf, type PartitionId, type ViewName } from './layout.ts';
@@ -184,7 +183,7 @@ export class PinnedCatalogImpl implements PinnedCatalog {
 
   /**
    * Fetches and pins one file. The cache evicts asynchronously, so the file could go between the
-   * download and the pin: check it is still there after pinning and fetch again if not.
+   * download and the pin: check the cache still indexes it after pinning and fetch again if not.
    */
   private async fetchPinned(key: string): Promise<string> {
     for (let attempt = 0; ; attempt++) {
@@ -193,11 +192,8 @@ export class PinnedCatalogImpl implements PinnedCatalog {
       if (this.released) throw new Error('pinned catalog released during fetch');
       this.cache.pin([key]);
       this.pinnedKeys.push(key);
-      const present = await stat(path).then(
-        () => true,
-        () => false,
-      );
-      if (present) return path;
+      // pinned and still indexed ⇒ on disk until release (no stat per file and request)
+      if (this.cache.has(key)) return path;
       this.cache.unpin([key]);
       this.pinnedKeys.splice(this.pinnedKeys.lastIndexOf(key), 1);
       if (attempt >= 3) throw new Error(`cached file ${key} keeps being evicted (cache too small?)`);

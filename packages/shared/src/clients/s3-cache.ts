@@ -72,6 +72,14 @@ export class S3ObjectCache {
     return p;
   }
 
+  /**
+   * Whether `key` is cached right now. Synchronous: after `pin([key])`, true means the file stays
+   * until `unpin` (eviction skips pinned entries and forgets an entry before deleting its file).
+   */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Protects cached files from eviction while a request reads them. */
   pin(keys: readonly string[]): void {
     for (const k of keys) {
@@ -141,9 +149,12 @@ export class S3ObjectCache {
       .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [key, e] of candidates) {
       if (this.totalBytes <= this.opts.maxBytes) break;
-      await rm(this.pathOf(key), { force: true });
+      // pinned (or replaced) since the candidates were listed: keep it
+      if (e.pins > 0 || this.entries.get(key) !== e) continue;
+      // forget the entry before the (asynchronous) delete: `has` is false from here on
       this.entries.delete(key);
       this.totalBytes -= e.size;
+      await rm(this.pathOf(key), { force: true });
     }
   }
 
