@@ -31,6 +31,15 @@ import { addLocalDays, localDate } from '@ami/shared/time';
 import { NO_FAULTS, simulate, type MessageSink, type TruthSink } from '@ami/simulator';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import {
+  PARTITIONS,
+  TZ,
+  createTopics,
+  groupOffsets,
+  produce,
+  waitFor,
+  type Msg,
+} from '../support/pipeline.ts';
+import {
   Archiver,
   archivedEvent,
   archivedRead,
@@ -42,15 +51,8 @@ import {
   type ArchivedRead,
 } from '../../src/archiver/index.ts';
 
-const TZ = 'Europe/Stockholm';
-const PARTITIONS = 3;
 const FLUSH_ROWS = 250;
 const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
-
-interface Msg {
-  readonly key: string;
-  readonly value: string;
-}
 
 class CollectingSink implements MessageSink {
   readonly reads: Msg[] = [];
@@ -129,65 +131,9 @@ function scenario() {
   return { id, overrides, config: integrationConfig(overrides) };
 }
 
-async function createTopics(kafka: Kafka, config: AmiConfig): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const t = config.topics;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
-      topic,
-      numPartitions: topic === t.reads || topic === t.events ? PARTITIONS : 1,
-      replicationFactor: 1,
-    })),
-  });
-  await admin.disconnect();
-}
-
-async function produce(kafka: Kafka, topic: string, messages: readonly Msg[]): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let i = 0; i < messages.length; i += 1000) {
-    await producer.send({ topic, messages: messages.slice(i, i + 1000) });
-  }
-  await producer.disconnect();
-}
-
-/** Per `topic:partition`: end offset (next to be written) and the group's committed offset (-1 = none). */
-async function offsets(kafka: Kafka, config: AmiConfig, groupId: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const out = new Map<string, { end: number; committed: number }>();
-    for (const topic of [config.topics.reads, config.topics.events]) {
-      for (const o of await admin.fetchTopicOffsets(topic)) {
-        out.set(`${topic}:${o.partition}`, { end: Number(o.high), committed: -1 });
-      }
-    }
-    for (const t of await admin.fetchOffsets({
-      groupId,
-      topics: [config.topics.reads, config.topics.events],
-    })) {
-      for (const p of t.partitions) {
-        const e = out.get(`${t.topic}:${p.partition}`);
-        if (e) e.committed = Number(p.offset);
-      }
-    }
-    // an empty partition has nothing to commit: count it as committed to its end (0)
-    for (const o of out.values()) if (o.end === 0 && o.committed === -1) o.committed = 0;
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Per `topic:partition` of the head-end topics: end offset and the group's committed offset. */
+const offsets = (kafka: Kafka, config: AmiConfig, groupId: string) =>
+  groupOffsets(kafka, [config.topics.reads, config.topics.events], groupId);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
