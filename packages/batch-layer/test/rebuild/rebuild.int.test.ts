@@ -82,6 +82,28 @@ function truthOf(fleet: SimulatedFleet): Truth {
   return { intervals, daily };
 }
 
+/** The simulated INTERVAL read message of `meter` on local `date` whose interval_start has `hhmm`. */
+function intervalReadOf(
+  fleet: SimulatedFleet,
+  meter: string,
+  date: string,
+  hhmm: string,
+): Record<string, unknown> {
+  for (const m of fleet.reads) {
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(m.value) as Record<string, unknown>;
+    } catch {
+      continue; // a malformed message of the fault mix
+    }
+    const at = parseIsoInstant(String(r.interval_start));
+    if (r.read_type !== 'INTERVAL' || r.meter_id !== meter || !Number.isFinite(at)) continue;
+    if (!Number.isFinite(parseIsoInstant(String(r.read_ts)))) continue;
+    if (localDate(at, TZ) === date && String(r.interval_start).includes(hhmm)) return r;
+  }
+  throw new Error(`no interval read of ${meter} on ${date} at ${hhmm}`);
+}
+
 describe('day rebuild against the simulator truth', () => {
   const s = batchScenario('rebuild');
   const s3 = createS3(s.config);
@@ -250,22 +272,7 @@ describe('day rebuild against the simulator truth', () => {
   it('turns a late correction into a new version that names the old one', async () => {
     const date = DATES[0]!;
     // The latest version of one interval read of the day, corrected by a later re-read.
-    const original = fleet.reads
-      .map((m) => {
-        try {
-          return JSON.parse(m.value) as Record<string, unknown>;
-        } catch {
-          return null;
-        }
-      })
-      .find(
-        (r): r is Record<string, unknown> =>
-          r !== null &&
-          r.read_type === 'INTERVAL' &&
-          r.meter_id === fleet.topology[0]!.meter_id &&
-          localDate(parseIsoInstant(String(r.interval_start)), TZ) === date &&
-          String(r.interval_start).includes('T10:00'),
-      )!;
+    const original = intervalReadOf(fleet, fleet.topology[0]!.meter_id, date, 'T10:00');
     expect(original).toBeDefined();
     const at = parseIsoInstant(String(original.interval_start));
     const corrected = {
@@ -364,24 +371,7 @@ describe('day rebuild against the simulator truth', () => {
   it('settles equal read_ts and consumption with the shared tie-break, as the speed layer does', async () => {
     const date = DATES[2]!;
     const meter = fleet.topology[1]!;
-    const base = fleet.reads
-      .map((m) => {
-        try {
-          return JSON.parse(m.value) as Record<string, unknown>;
-        } catch {
-          return null;
-        }
-      })
-      .find(
-        (r): r is Record<string, unknown> =>
-          r !== null &&
-          r.read_type === 'INTERVAL' &&
-          r.meter_id === meter.meter_id &&
-          Number.isFinite(parseIsoInstant(String(r.interval_start))) &&
-          Number.isFinite(parseIsoInstant(String(r.read_ts))) &&
-          localDate(parseIsoInstant(String(r.interval_start)), TZ) === date &&
-          String(r.interval_start).includes('T12:00'),
-      )!;
+    const base = intervalReadOf(fleet, meter.meter_id, date, 'T12:00');
     const readTs = formatIsoUtc(parseIsoInstant(String(base.read_ts)) + 5 * 86_400_000);
     const a = { ...base, read_ts: readTs, voltage_v: 150.5 };
     const b = { ...base, read_ts: readTs, voltage_v: 249.5 };

@@ -192,55 +192,66 @@ export async function readMeterIntervalCells(
   return cells.sort((a, b) => a.startMs - b.startMs);
 }
 
+/**
+ * Rows of a meter in a view partitioned by local date or month, one cell per partition value:
+ * meter_daily (one local day) or meter_monthly (one local month).
+ */
+async function readMeterPeriodCells(
+  src: BatchSource,
+  meterId: string,
+  values: readonly string[],
+  p: {
+    readonly view: 'meter_daily' | 'meter_monthly';
+    readonly column: 'date' | 'month';
+    readonly partition: (value: string) => string;
+    readonly bounds: (value: string, timeZone: string) => { startMs: number; endMs: number };
+  },
+): Promise<AuthoritativeMeterCell[]> {
+  if (values.length === 0) return [];
+  const paths = await viewPaths(
+    src,
+    p.view,
+    p.partition(values[0]!),
+    p.partition(values[values.length - 1]!),
+  );
+  if (paths.length === 0) return [];
+  const rows = await query(
+    src,
+    `SELECT CAST(${p.column} AS VARCHAR) AS v, wh, actual, estimated, edited, missing, outage
+     FROM ${parquet(paths, true)} WHERE meter_id = $1 ORDER BY ${p.column}`,
+    [meterId],
+  );
+  return rows.map((r) => {
+    const span = p.bounds(String(r.v), src.timeZone);
+    return { startMs: span.startMs, endMs: span.endMs, wh: num(r.wh), quality: quality(r) };
+  });
+}
+
 /** meter_daily rows of a meter on local dates `dates` (ascending): one cell per local day. */
-export async function readMeterDayCells(
+export function readMeterDayCells(
   src: BatchSource,
   meterId: string,
   dates: readonly string[],
 ): Promise<AuthoritativeMeterCell[]> {
-  if (dates.length === 0) return [];
-  const paths = await viewPaths(
-    src,
-    'meter_daily',
-    datePartition(dates[0]!),
-    datePartition(dates[dates.length - 1]!),
-  );
-  if (paths.length === 0) return [];
-  const rows = await query(
-    src,
-    `SELECT CAST(date AS VARCHAR) AS d, wh, actual, estimated, edited, missing, outage
-     FROM ${parquet(paths, true)} WHERE meter_id = $1 ORDER BY date`,
-    [meterId],
-  );
-  return rows.map((r) => {
-    const day = localDayBounds(String(r.d), src.timeZone);
-    return { startMs: day.startMs, endMs: day.endMs, wh: num(r.wh), quality: quality(r) };
+  return readMeterPeriodCells(src, meterId, dates, {
+    view: 'meter_daily',
+    column: 'date',
+    partition: datePartition,
+    bounds: localDayBounds,
   });
 }
 
 /** meter_monthly rows of a meter for local months `months` (ascending): one cell per month. */
-export async function readMeterMonthCells(
+export function readMeterMonthCells(
   src: BatchSource,
   meterId: string,
   months: readonly string[],
 ): Promise<AuthoritativeMeterCell[]> {
-  if (months.length === 0) return [];
-  const paths = await viewPaths(
-    src,
-    'meter_monthly',
-    monthPartition(months[0]!),
-    monthPartition(months[months.length - 1]!),
-  );
-  if (paths.length === 0) return [];
-  const rows = await query(
-    src,
-    `SELECT CAST(month AS VARCHAR) AS m, wh, actual, estimated, edited, missing, outage
-     FROM ${parquet(paths, true)} WHERE meter_id = $1 ORDER BY month`,
-    [meterId],
-  );
-  return rows.map((r) => {
-    const month = localMonthBounds(String(r.m), src.timeZone);
-    return { startMs: month.startMs, endMs: month.endMs, wh: num(r.wh), quality: quality(r) };
+  return readMeterPeriodCells(src, meterId, months, {
+    view: 'meter_monthly',
+    column: 'month',
+    partition: monthPartition,
+    bounds: localMonthBounds,
   });
 }
 
