@@ -18,6 +18,22 @@ export const commands: Readonly<Record<string, Command>> = {
     summary: 'Simulate a meter fleet: produce to Kafka or write files (+ ground truth)',
     run: async (argv) => (await import('@ami/simulator')).runSimCli(argv),
   },
+  backfill: {
+    summary: 'Rebuild a range of local days (BullMQ backfill job) and show its progress',
+    run: async (argv) => (await import('./batch.ts')).runBatchCommand('backfill', argv),
+  },
+  rebuild: {
+    summary: 'Rebuild and republish one local day',
+    run: async (argv) => (await import('./batch.ts')).runBatchCommand('rebuild', argv),
+  },
+  rollback: {
+    summary: 'Point a batch view back to an earlier catalog version',
+    run: async (argv) => (await import('./batch.ts')).runBatchCommand('rollback', argv),
+  },
+  reconcile: {
+    summary: 'Compare provisional and authoritative energy per transformer for a day',
+    run: async (argv) => (await import('./batch.ts')).runBatchCommand('reconcile', argv),
+  },
   config: {
     summary: 'List every setting with its default; --check validates the environment',
     run: async (argv) => (await import('./config.ts')).runConfig(argv),
