@@ -18,16 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogPublisher, type PartitionInput } from '@ami/batch-layer/catalog';
 import { DAILY_VIEWS, MONTHLY_VIEWS } from '@ami/shared/catalog';
 import { sqlPath, withConnection } from '@ami/shared/clients';
-import { alertDedupKey, validateRead, type Alert, type ValidIntervalRead } from '@ami/shared/contracts';
-import { partitionOfMeter } from '@ami/shared/partitioner';
+import { alertDedupKey, type Alert } from '@ami/shared/contracts';
 import { formatIsoUtc, localDayBounds } from '@ami/shared/time';
-import { applyChunk, fenceKey, toApplyRead, type ApplyRead } from '@ami/speed-layer';
 import { AlertStore } from '@ami/speed-layer/alerts/store';
 import { alertKeys } from '@ami/speed-layer/alerts/keys';
 import { openAlert, type OpenSpec } from '@ami/speed-layer/alerts/alert-record';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { createAlertsRoutes, type AlertsResponse, type OverviewResponse } from '../src/routes/alerts.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
+import { applyToRealtimeView, intervalReadMessage } from '../../speed-layer/test/support/realtime-seed.ts';
 
 const TZ = 'Europe/Stockholm';
 const Q = 900_000;
@@ -160,52 +159,21 @@ describe('alert routes on Redis + MinIO', () => {
   }
 
   async function applyReads(reads: { meter: string; slot: number; wh: number; voltage: number }[]) {
-    const byPartition = new Map<number, ApplyRead[]>();
-    for (const r of reads) {
-      const startMs = dayStart + r.slot * Q;
-      const v = validateRead(
-        JSON.stringify({
-          meter_id: r.meter,
-          service_point_id: `SP-${r.meter}`,
-          customer_id: `C-${r.meter}`,
-          transformer_id: 'T1',
-          feeder_id: 'F1',
-          read_type: 'INTERVAL',
-          interval_start: formatIsoUtc(startMs),
-          interval_end: formatIsoUtc(startMs + Q),
-          consumption_kwh: r.wh / 1000,
-          delivered_kwh: r.wh / 1000,
-          received_kwh: 0,
-          voltage_v: r.voltage,
-          power_quality_code: 0,
-          estimated_flag: false,
-          read_ts: formatIsoUtc(startMs + Q + 60_000),
+    await applyToRealtimeView(
+      t.deps.redis,
+      { keyPrefix: rvPrefix, partitions: PARTITIONS, timeZone: TZ, nowMs: NOW, maxEventMs: NOW - 86_400_000 },
+      reads.map((r) => ({
+        message: intervalReadMessage({
+          meterId: r.meter,
+          startMs: dayStart + r.slot * Q,
+          wh: r.wh,
+          transformerId: 'T1',
+          feederId: 'F1',
+          voltage: r.voltage,
         }),
-        { nowMs: NOW, timeZone: TZ },
-      );
-      if (!v.ok) throw new Error(v.detail);
-      const p = partitionOfMeter(r.meter, PARTITIONS);
-      const list = byPartition.get(p) ?? [];
-      list.push(
-        toApplyRead(
-          v.read as ValidIntervalRead,
-          String(list.length),
-          { transformerId: 'T1', feederId: 'F1', substationId: 'S1', region: 'R1' },
-          { keyPrefix: rvPrefix, partition: p, timeZone: TZ },
-        ),
-      );
-      byPartition.set(p, list);
-    }
-    for (const [partition, list] of byPartition) {
-      const fence = await t.deps.redis.hget(fenceKey(rvPrefix, partition), 'offset');
-      const base = fence === null ? 0 : Number(fence) + 1;
-      await applyChunk(t.deps.redis, rvPrefix, {
-        partition,
-        lastOffset: String(base + list.length - 1),
-        maxEventMs: NOW - 86_400_000,
-        reads: list.map((r, i) => ({ ...r, offset: String(base + i) })),
-      });
-    }
+        attribution: { transformerId: 'T1', feederId: 'F1', substationId: 'S1', region: 'R1' },
+      })),
+    );
   }
 
   beforeAll(async () => {

@@ -17,9 +17,7 @@ import {
   type TestBuilder,
 } from '../../batch-layer/test/support/pipeline.ts';
 import type { Redis } from 'ioredis';
-import { validateRead, type ValidIntervalRead } from '@ami/shared/contracts';
-import { partitionOfMeter } from '@ami/shared/partitioner';
-import { applyChunk, toApplyRead, type ApplyRead } from '@ami/speed-layer';
+import { applyToRealtimeView, type SeedRead } from '../../speed-layer/test/support/realtime-seed.ts';
 import { uniqueName } from '../../../test/support/config.ts';
 import { featureRoutes } from '../src/app.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
@@ -201,40 +199,30 @@ async function applyRealtime(
   shiftOf: (date: string) => number | null,
 ): Promise<void> {
   const topo = new Map(fleet.topology.map((t) => [t.meter_id, t]));
-  const byPartition = new Map<number, ApplyRead[]>();
-  let maxEventMs = 0;
+  const reads: SeedRead[] = [];
   for (const m of fleet.reads) {
     const raw = JSON.parse(m.value) as Record<string, unknown>;
     if (raw.read_type !== 'INTERVAL') continue;
-    const startMs = parseIsoInstant(String(raw.interval_start));
-    const shift = shiftOf(localDate(startMs, TZ));
+    const shift = shiftOf(localDate(parseIsoInstant(String(raw.interval_start)), TZ));
     if (shift === null) continue;
-    const json = JSON.stringify({
-      ...raw,
-      consumption_kwh: Number(raw.consumption_kwh) + shift / 1000,
-      delivered_kwh: Number(raw.delivered_kwh) + shift / 1000,
+    const t = topo.get(String(raw.meter_id))!;
+    reads.push({
+      message: JSON.stringify({
+        ...raw,
+        consumption_kwh: Number(raw.consumption_kwh) + shift / 1000,
+        delivered_kwh: Number(raw.delivered_kwh) + shift / 1000,
+      }),
+      attribution: {
+        transformerId: t.transformer_id,
+        feederId: t.feeder_id,
+        substationId: t.substation_id,
+        region: t.region,
+      },
     });
-    const v = validateRead(json, { nowMs: Date.UTC(2026, 3, 1), timeZone: TZ });
-    if (!v.ok) throw new Error(v.detail);
-    const t = topo.get(v.read.meter_id)!;
-    const p = partitionOfMeter(v.read.meter_id, partitions);
-    const list = byPartition.get(p) ?? [];
-    list.push(
-      toApplyRead(
-        v.read as ValidIntervalRead,
-        String(list.length),
-        {
-          transformerId: t.transformer_id,
-          feederId: t.feeder_id,
-          substationId: t.substation_id,
-          region: t.region,
-        },
-        { keyPrefix: prefix, partition: p, timeZone: TZ },
-      ),
-    );
-    byPartition.set(p, list);
-    maxEventMs = Math.max(maxEventMs, startMs);
   }
-  for (const [partition, reads] of byPartition)
-    await applyChunk(redis, prefix, { partition, lastOffset: String(reads.length - 1), maxEventMs, reads });
+  await applyToRealtimeView(
+    redis,
+    { keyPrefix: prefix, partitions, timeZone: TZ, nowMs: Date.UTC(2026, 3, 1) },
+    reads,
+  );
 }

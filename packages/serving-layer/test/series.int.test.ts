@@ -27,14 +27,12 @@ import {
   withConnection,
   type DuckDBInstance,
 } from '@ami/shared/clients';
-import { validateRead, type ValidIntervalRead } from '@ami/shared/contracts';
-import { partitionOfMeter } from '@ami/shared/partitioner';
-import { formatIsoUtc, intervalsInLocalDay, localDayBounds } from '@ami/shared/time';
-import { applyChunk, fenceKey, toApplyRead, type ApplyRead } from '@ami/speed-layer';
+import { intervalsInLocalDay, localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import type { MeterSeriesResponse, GridSeriesResponse } from '../src/routes/series.ts';
 import { seriesRoutes } from '../src/routes/series.ts';
 import type { RouteContext, ServingDeps } from '../src/routes/context.ts';
+import { applyToRealtimeView, intervalReadMessage } from '../../speed-layer/test/support/realtime-seed.ts';
 
 const TZ = 'Europe/Stockholm';
 const Q = 900_000;
@@ -173,51 +171,21 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
   async function applyReads(
     reads: { meter: string; date: string; slot: number; wh: number; voltage?: number }[],
   ) {
-    const byPartition = new Map<number, ApplyRead[]>();
-    for (const r of reads) {
-      const startMs = start(r.date) + r.slot * Q;
-      const json = JSON.stringify({
-        meter_id: r.meter,
-        service_point_id: `SP-${r.meter}`,
-        customer_id: `C-${r.meter}`,
-        transformer_id: 'T1',
-        feeder_id: 'F1',
-        read_type: 'INTERVAL',
-        interval_start: formatIsoUtc(startMs),
-        interval_end: formatIsoUtc(startMs + Q),
-        consumption_kwh: r.wh / 1000,
-        delivered_kwh: r.wh / 1000,
-        received_kwh: 0,
-        voltage_v: r.voltage ?? 230,
-        power_quality_code: 0,
-        estimated_flag: false,
-        read_ts: formatIsoUtc(startMs + Q + 60_000),
-      });
-      const v = validateRead(json, { nowMs: NOW, timeZone: TZ });
-      if (!v.ok) throw new Error(v.detail);
-      const p = partitionOfMeter(r.meter, PARTITIONS);
-      const list = byPartition.get(p) ?? [];
-      list.push(
-        toApplyRead(
-          v.read as ValidIntervalRead,
-          String(list.length),
-          { transformerId: 'T1', feederId: 'F1', substationId: 'S1', region: 'R1' },
-          { keyPrefix: rvPrefix, partition: p, timeZone: TZ },
-        ),
-      );
-      byPartition.set(p, list);
-    }
-    for (const [partition, list] of byPartition) {
-      const fence = await redis.hget(fenceKey(rvPrefix, partition), 'offset');
-      const base = fence === null ? 0 : Number(fence) + 1;
-      const offsetted = list.map((r, i) => ({ ...r, offset: String(base + i) }));
-      await applyChunk(redis, rvPrefix, {
-        partition,
-        lastOffset: String(base + list.length - 1),
-        maxEventMs: NOW - 86_400_000,
-        reads: offsetted,
-      });
-    }
+    await applyToRealtimeView(
+      redis,
+      { keyPrefix: rvPrefix, partitions: PARTITIONS, timeZone: TZ, nowMs: NOW, maxEventMs: NOW - 86_400_000 },
+      reads.map((r) => ({
+        message: intervalReadMessage({
+          meterId: r.meter,
+          startMs: start(r.date) + r.slot * Q,
+          wh: r.wh,
+          transformerId: 'T1',
+          feederId: 'F1',
+          voltage: r.voltage,
+        }),
+        attribution: { transformerId: 'T1', feederId: 'F1', substationId: 'S1', region: 'R1' },
+      })),
+    );
   }
 
   async function get<T>(url: string): Promise<{ status: number; body: T }> {

@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogReader } from '@ami/shared/catalog';
 import { createRedis, createS3, openDuckDB, S3ObjectCache, type DuckDBInstance } from '@ami/shared/clients';
-import { validateRead, type ValidIntervalRead } from '@ami/shared/contracts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, localDayBounds } from '@ami/shared/time';
-import { applyChunk, toApplyRead, type ApplyRead } from '@ami/speed-layer';
 import { fenceKey } from '@ami/speed-layer/realtime-view/keys';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import { CatalogPublisher } from '../../src/catalog/publisher.ts';
@@ -31,6 +29,7 @@ import {
   writeMeterDaily,
   type IntervalRow,
 } from '../restatements/view-files.ts';
+import { applyToRealtimeView, intervalReadMessage } from '../../../speed-layer/test/support/realtime-seed.ts';
 
 const TZ = 'Europe/Stockholm';
 const DATE = '2025-03-10';
@@ -56,47 +55,20 @@ describe('reconciliation on Redis + MinIO', () => {
 
   /** Applies interval reads to the realtime view exactly as the speed layer does. */
   async function applyReads(reads: { meter: MeterId; slot: number; wh: number; date?: string }[]) {
-    const byPartition = new Map<number, ApplyRead[]>();
-    for (const r of reads) {
-      const startMs = start(r.date ?? DATE) + r.slot * Q;
-      const json = JSON.stringify({
-        meter_id: r.meter,
-        service_point_id: `SP-${r.meter}`,
-        customer_id: `C-${r.meter}`,
-        transformer_id: METERS[r.meter],
-        feeder_id: 'F1',
-        read_type: 'INTERVAL',
-        interval_start: formatIsoUtc(startMs),
-        interval_end: formatIsoUtc(startMs + Q),
-        consumption_kwh: r.wh / 1000,
-        delivered_kwh: r.wh / 1000,
-        received_kwh: 0,
-        voltage_v: 230,
-        power_quality_code: 0,
-        estimated_flag: false,
-        read_ts: formatIsoUtc(startMs + Q + 60_000),
-      });
-      const v = validateRead(json, { nowMs: Date.UTC(2025, 2, 12), timeZone: TZ });
-      if (!v.ok) throw new Error(v.detail);
-      const p = partitionOfMeter(r.meter, PARTITIONS);
-      const list = byPartition.get(p) ?? [];
-      list.push(
-        toApplyRead(
-          v.read as ValidIntervalRead,
-          String(list.length),
-          { transformerId: METERS[r.meter], feederId: 'F1', substationId: 'S1', region: 'R1' },
-          { keyPrefix: rvPrefix, partition: p, timeZone: TZ },
-        ),
-      );
-      byPartition.set(p, list);
-    }
-    for (const [partition, list] of byPartition)
-      await applyChunk(redis, rvPrefix, {
-        partition,
-        lastOffset: String(list.length - 1),
-        maxEventMs: Math.max(...list.map((r) => start(r.date) + r.slot * Q)),
-        reads: list,
-      });
+    await applyToRealtimeView(
+      redis,
+      { keyPrefix: rvPrefix, partitions: PARTITIONS, timeZone: TZ, nowMs: Date.UTC(2025, 2, 12) },
+      reads.map((r) => ({
+        message: intervalReadMessage({
+          meterId: r.meter,
+          startMs: start(r.date ?? DATE) + r.slot * Q,
+          wh: r.wh,
+          transformerId: METERS[r.meter],
+          feederId: 'F1',
+        }),
+        attribution: { transformerId: METERS[r.meter], feederId: 'F1', substationId: 'S1', region: 'R1' },
+      })),
+    );
   }
 
   async function publishDay(
