@@ -18,6 +18,7 @@ import { EditValidationError } from '@ami/batch-layer/edits/edit-input';
 import { EditNotScheduledError, MAX_LIST_DAYS } from '@ami/batch-layer/edits/edit-store';
 import { AppendConflictError } from '@ami/batch-layer/edits/object-log';
 import type { BatchJobs } from '@ami/batch-layer/jobs/client';
+import { EDIT_REBUILD_STATUSES, scheduleEditRebuild } from '@ami/batch-layer/edits/schedule-rebuild';
 import { EditRecordSchema, EditRequestSchema, IdSchema, LocalDateSchema } from '@ami/shared/contracts';
 import { isValidLocalDate, localDate, localDaysBetween, parseIsoInstant } from '@ami/shared/time';
 import { ApiError, badRequest, conflict, dependencyUnavailable, errorResponse } from '../errors.ts';
@@ -25,7 +26,7 @@ import type { RouteModule } from './context.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-export const REBUILD_STATUSES = ['enqueued', 'already_queued', 'day_not_over', 'enqueue_failed'] as const;
+export const REBUILD_STATUSES = EDIT_REBUILD_STATUSES;
 
 export const EditRebuild = Type.Object(
   {
@@ -87,22 +88,17 @@ function validationError(err: EditValidationError): ApiError {
   return new ApiError(400, 'invalid_edit', err.message, { code: err.code, field: err.field });
 }
 
-/** Enqueues the rebuild of `date` for edit `editId`; never throws (the dirty mark is the fallback). */
+/** Enqueues the rebuild of `date` for edit `editId` (shared rule); logs when it could not. */
 async function enqueueRebuild(
   jobs: BatchJobs,
   date: string,
   editId: string,
   log: FastifyReply['log'],
 ): Promise<EditRebuild> {
-  try {
-    const r = await jobs.enqueueRebuild(date, 'edit', editId);
-    return { date, job_id: r.id, status: r.added ? 'enqueued' : 'already_queued' };
-  } catch (err) {
-    if (err instanceof RangeError && / is not over yet /.test(err.message))
-      return { date, job_id: null, status: 'day_not_over' };
-    log.warn({ err, date, editId }, 'rebuild of an edited day could not be enqueued');
-    return { date, job_id: null, status: 'enqueue_failed' };
-  }
+  const { outcome, error } = await scheduleEditRebuild(jobs, date, editId);
+  if (error !== undefined)
+    log.warn({ err: error, date, editId }, 'rebuild of an edited day could not be enqueued');
+  return outcome;
 }
 
 export const editsRoutes: RouteModule = (fastify, ctx) => {
