@@ -25,7 +25,7 @@ import {
 } from '@ami/shared/domain';
 import type { Logger } from '@ami/shared/log';
 import { counter, type Registry } from '@ami/shared/metrics';
-import { intervalIndexInLocalDay, localDate } from '@ami/shared/time';
+import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared/time';
 import { readGridDay, readMeterDay } from '../realtime-view/read-view.ts';
 import type { GridWindow } from '../realtime-view/layout.ts';
 import { openAlert, type OpenSpec } from './alert-record.ts';
@@ -199,6 +199,12 @@ export class AlertEngine {
       const acts = eventActions(def);
       if (acts.alert) {
         const expireAtMs = acts.lastGasp || holdMs === 0 ? undefined : e.eventTsMs + holdMs;
+        // Event time decides, not arrival order: when events run ahead of the reads' watermark (a
+        // replay, a backlog), the previous alert of this meter and code may still be open although
+        // its hold ended before this event. Clear it at its hold's end first, so the repeat opens
+        // its own alert instead of being merged into the old one.
+        if (expireAtMs !== undefined)
+          await this.clearHeldBefore(def.name, e.meter_id, e.eventTsMs, holdMs, out);
         await this.open(
           {
             type: def.name,
@@ -220,6 +226,21 @@ export class AlertEngine {
     }
     if (out.length > 0) await this.drainOutbox();
     return out;
+  }
+
+  /** Clears the open EVENT alert of (type, meter) whose hold ended at or before `atMs`. */
+  private async clearHeldBefore(
+    type: string,
+    meterId: string,
+    atMs: number,
+    holdMs: number,
+    out: AlertTransition[],
+  ): Promise<void> {
+    const key = alertDedupKey({ type, entity_type: 'meter', entity_id: meterId });
+    const open = await this.store.get(key);
+    if (open === undefined) return;
+    const holdEndMs = parseIsoInstant(open.opened_at) + holdMs;
+    if (holdEndMs <= atMs) await this.clear(key, holdEndMs, 'event hold elapsed', out);
   }
 
   private outageKey(transformerId: string): string {

@@ -5,7 +5,7 @@ import type { AmiConfig } from '@ami/shared/config';
 import { createKafka, createRedis } from '@ami/shared/clients';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { DEFAULT_ALERT_RULES, defaultEventCodeTable } from '@ami/shared/domain';
-import { parseIsoInstant } from '@ami/shared/time';
+import { formatIsoUtc, parseIsoInstant } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import { AlertEngine } from '../../src/alerts/engine.ts';
 import { buildTransformerRoster } from '../../src/alerts/roster.ts';
@@ -148,6 +148,36 @@ describe('alert engine against real Redis and Kafka', () => {
     expect(r.history).toEqual([]);
     expect(await r.main.store.active()).toEqual([]);
     expect(model(feed, r.lastEnd)).toEqual([]);
+  });
+
+  it('an event repeated after its hold opens its own alert even while the watermark is behind', async () => {
+    const feed = await simulateFeed({ seed: 7, meters: METERS, startDate: DATE, faults: {} });
+    const alertPrefix = prefixOf('alh');
+    const viewPrefix = prefixOf('alhv');
+    prefixes.push(alertPrefix, viewPrefix);
+    const e = engine(alertPrefix, viewPrefix, feed);
+    const meter = feed.rows[0]!.meter_id;
+    const at = (ms: number) => formatIsoUtc(ms);
+    const event = (ms: number) => ({
+      key: meter,
+      value: JSON.stringify({
+        meter_id: meter,
+        event_code: 2048,
+        event_desc: 'cover open',
+        event_ts: at(ms),
+      }),
+    });
+    const t0 = feed.startMs + 3_600_000;
+    const hold = loadAlertEngineSettings({}).eventHoldS * 1000;
+    // Both events arrive before any watermark advance (events run ahead of the reads).
+    const out = await e.onEvents(validEvents([event(t0), event(t0 + hold + 60_000)], t0 + 2 * hold));
+    expect(out.map((x) => [x.transition, x.alert.opened_at, x.alert.cleared_at])).toEqual([
+      ['open', at(t0), null],
+      ['clear', at(t0), at(t0 + hold)],
+      ['open', at(t0 + hold + 60_000), null],
+    ]);
+    // A repeat within the hold is still merged into the open alert.
+    expect(await e.onEvents(validEvents([event(t0 + hold + 120_000)], t0 + 2 * hold))).toEqual([]);
   });
 
   describe('a simulated day with faults', () => {
