@@ -160,6 +160,7 @@ describe('alert engine against real Redis and Kafka', () => {
     const at = (ms: number) => formatIsoUtc(ms);
     const event = (ms: number) => ({
       key: meter,
+      atMs: ms,
       value: JSON.stringify({
         meter_id: meter,
         event_code: 2048,
