@@ -39,6 +39,8 @@ export interface KafkaSinkOptions {
   /** kafkajs producer only (it ships GZIP; other codecs need plugins). Default none. */
   readonly compression?: 'none' | 'gzip';
   readonly producer?: ProducerKind;
+  /** Send every queued read at each flush, not only full batches (live mode: reads go out on time). */
+  readonly sendPartialBatches?: boolean;
 }
 
 export class KafkaSink implements MessageSink {
@@ -87,6 +89,9 @@ export class KafkaSink implements MessageSink {
 
   async flush(): Promise<void> {
     while (this.readKeys.length >= this.batchSize) await this.dispatchReads(this.batchSize);
+    if (this.options.sendPartialBatches === true && this.readKeys.length > 0) {
+      await this.dispatchReads(this.readKeys.length);
+    }
     // Events are few and operational (last gasps): sent after every simulated interval.
     if (this.eventKeys.length > 0) await this.dispatchEvents();
   }

@@ -2,6 +2,8 @@
  * Command-line options of `pnpm ami sim` (SPEC 8), parsed into a checked SimOptions. Any bad
  * argument throws a UsageError with one line naming it (the CLI prints it and exits with 2).
  */
+import { UsageError, flagArgs } from './argv.ts';
+export { UsageError } from './argv.ts';
 import { isValidLocalDate } from '@ami/shared/time';
 import {
   ALL_FAULTS,
@@ -13,12 +15,11 @@ import {
   type FaultRates,
 } from './faults.ts';
 
-export class UsageError extends Error {}
-
 export type SinkTarget = 'kafka' | 'files';
 
 export interface SimOptions {
   readonly meters: number;
+  /** Local days to simulate; Infinity = until stopped (the default of --live). */
   readonly days: number;
   /** Local date; undefined = today in AMI_TIMEZONE. */
   readonly start: string | undefined;
@@ -31,6 +32,18 @@ export interface SimOptions {
   readonly faults: FaultRates;
   /** Kafka client of kafka mode: the simulator's wire producer (default) or kafkajs. */
   readonly producer: 'wire' | 'kafkajs';
+  /** Live mode: never produce a message before its timestamp has come (kafka mode only). */
+  readonly live: boolean;
+  /** Live mode: simulated seconds per wall second from the paced-from day until caught up (≥ 1). */
+  readonly speedup: number;
+  /** Live mode: first paced local day; undefined = today in AMI_TIMEZONE. Earlier days are history. */
+  readonly pacedFrom: string | undefined;
+  /** Live mode: port of the control server on 127.0.0.1 (0 = any free port). */
+  readonly controlPort: number | undefined;
+  /** Live mode: port of the Prometheus /metrics server on 127.0.0.1 (0 = any free port). */
+  readonly metricsPort: number | undefined;
+  /** Write the fleet's topology JSONL to this file before producing. */
+  readonly topologyOut: string | undefined;
   readonly help: boolean;
 }
 
@@ -51,10 +64,20 @@ function rateArg(flag: string, raw: string): number {
   return n;
 }
 
+function portArg(flag: string, raw: string): number {
+  return intArg(flag, raw, 0, 65_535);
+}
+
 /** Parses argv (without the command name). */
 export function parseSimArgs(argv: readonly string[]): SimOptions {
   let meters = 1000;
-  let days = 1;
+  let days: number | undefined;
+  let live = false;
+  let speedup: number | undefined;
+  let pacedFrom: string | undefined;
+  let controlPort: number | undefined;
+  let metricsPort: number | undefined;
+  let topologyOut: string | undefined;
   let start: string | undefined;
   let seed = 1;
   let to: SinkTarget | undefined;
@@ -66,22 +89,13 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
   let base: Record<FaultKind, number> = { ...NO_FAULTS };
   const explicit = new Map<FaultKind, number>();
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') {
+  for (const arg of flagArgs(argv)) {
+    const { flag } = arg;
+    if (flag === '--help') {
       help = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
+    const value = (): string => arg.value();
     const fault = FLAG_TO_FAULT.get(flag);
     if (fault !== undefined) {
       explicit.set(fault, rateArg(flag, value()));
@@ -100,6 +114,34 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
         start = s;
         break;
       }
+      case '--live':
+        if (arg.inline) throw new UsageError('--live takes no value');
+        live = true;
+        break;
+      case '--speedup': {
+        const raw = value();
+        const n = Number(raw);
+        if (raw.trim() === '' || !Number.isFinite(n) || n < 1 || n > 1_000_000) {
+          throw new UsageError(`--speedup must be a number from 1 to 1000000, got "${raw}"`);
+        }
+        speedup = n;
+        break;
+      }
+      case '--paced-from': {
+        const s = value();
+        if (!isValidLocalDate(s)) throw new UsageError(`--paced-from must be a date YYYY-MM-DD, got "${s}"`);
+        pacedFrom = s;
+        break;
+      }
+      case '--control-port':
+        controlPort = portArg(flag, value());
+        break;
+      case '--metrics-port':
+        metricsPort = portArg(flag, value());
+        break;
+      case '--topology-out':
+        topologyOut = value();
+        break;
       case '--seed':
         seed = intArg(flag, value(), 0, 4_294_967_295);
         break;
@@ -158,6 +200,38 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
     if (to === 'files' && out === undefined) throw new UsageError('--to files needs --out DIR');
     const perRead = READ_FAULTS.reduce((s, k) => s + faults[k], 0);
     if (perRead > 1) throw new UsageError(`the per-read fault rates add up to ${perRead}, more than 1`);
+    if (live) {
+      if (to !== 'kafka') throw new UsageError('--live needs --to kafka');
+      if (rate !== undefined)
+        throw new UsageError('--rate cannot be combined with --live (the clock paces it)');
+    } else {
+      const liveOnly: [string, unknown][] = [
+        ['--speedup', speedup],
+        ['--paced-from', pacedFrom],
+        ['--control-port', controlPort],
+        ['--metrics-port', metricsPort],
+      ];
+      const used = liveOnly.find(([, v]) => v !== undefined);
+      if (used !== undefined) throw new UsageError(`${used[0]} needs --live`);
+    }
   }
-  return { meters, days, start, seed, to: to ?? 'files', out, truth, rate, faults, producer, help };
+  return {
+    meters,
+    days: days ?? (live ? Infinity : 1),
+    start,
+    seed,
+    to: to ?? 'files',
+    out,
+    truth,
+    rate,
+    faults,
+    producer,
+    live,
+    speedup: speedup ?? 1,
+    pacedFrom,
+    controlPort,
+    metricsPort,
+    topologyOut,
+    help,
+  };
 }

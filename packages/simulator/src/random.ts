@@ -74,4 +74,5 @@ export const STREAM = {
   dayFaults: 8,
   transformerFaults: 9,
   invalid: 10,
+  control: 11,
 } as const;

@@ -5,8 +5,8 @@
  * deltas equal the sums of the true interval energies exactly.
  */
 import { defaultEventCodeTable, type Segment } from '@ami/shared/domain';
-import { DAY_MS, INTERVAL_MS, SECOND_MS, formatIsoOffset } from '@ami/shared/time';
-import { buildCalendar, type IntervalSlot, type SimCalendar } from './calendar.ts';
+import { INTERVAL_MS, SECOND_MS, formatIsoOffset } from '@ami/shared/time';
+import { Timeline, type IntervalSlot } from './calendar.ts';
 import { MINUTE_SECOND, dailyRead, eventMessage, intervalRead, readPrefix } from './encode.ts';
 import { FAULT_KINDS, READ_FAULTS, type FaultKind, type FaultRates, type ReadFault } from './faults.ts';
 import { HeldMessages } from './heap.ts';
@@ -14,12 +14,13 @@ import { futureTimestamp, malformedJson, outOfRange, schemaViolation, unknownMet
 import { demandFactor, solarFactor } from './load.ts';
 import { STREAM, gaussian, hash4, uniform, uniformInt } from './random.ts';
 import type { MessageSink, TruthSink } from './sink.ts';
-import { buildFleet, type Fleet } from './topology.ts';
+import { MAX_READ_DELAY_MS, buildFleet, type Fleet, type Transformer } from './topology.ts';
 import { formatDecivolts, voltageDecivolts } from './voltage.ts';
 
 export interface SimConfig {
   readonly seed: number;
   readonly meters: number;
+  /** Local days to simulate; Infinity = until stopped (live mode). */
   readonly days: number;
   /** First simulated local date (YYYY-MM-DD) in timeZone. */
   readonly startDate: string;
@@ -56,8 +57,36 @@ export function simulate(config: SimConfig, sink: MessageSink, truth?: TruthSink
   return new Simulation(config, sink, truth).run();
 }
 
+/**
+ * Paces a run (live mode): awaited before messages are produced whose timestamps reach up to
+ * `dueMs` — the DAILY reads at the first midnight, then each interval; `positionMs` is where the
+ * simulation is (the interval's start). Resolves true to go on, false to stop there.
+ */
+export interface SlotGate {
+  until(positionMs: number, dueMs: number): Promise<boolean>;
+}
+
+/** An outage injected while running (`Simulation.injectOutage`). */
+export type InjectedOutage =
+  | {
+      readonly ok: true;
+      readonly transformerId: string;
+      readonly meterIds: readonly string[];
+      /** When the meters lost power (their last gasps follow within 5 s) and when it comes back. */
+      readonly fromMs: number;
+      readonly toMs: number;
+      /** The intervals without reads: every interval the outage touches. */
+      readonly firstSlot: IntervalSlot;
+      readonly intervals: number;
+    }
+  | {
+      readonly ok: false;
+      readonly error: 'unknown_transformer' | 'already_out' | 'ended';
+      readonly message: string;
+    };
+
 export class Simulation {
-  readonly calendar: SimCalendar;
+  readonly calendar: Timeline;
   readonly fleet: Fleet;
   private readonly seed: number;
   private readonly tz: string;
@@ -76,8 +105,8 @@ export class Simulation {
   private readonly txOutFrom: Int32Array;
   private readonly txOutTo: Int32Array;
   private readonly feederSagV: Float64Array;
-  /** Cloud factor per (day, feeder). */
-  private cloud: Float64Array;
+  /** Cloud factor per feeder of the day being simulated. */
+  private readonly cloud: Float64Array;
   private readonly held = new HeldMessages();
   private readonly heldEvents = new HeldMessages();
   private readonly faultCounts: Record<FaultKind, number>;
@@ -86,6 +115,10 @@ export class Simulation {
   private intervalReads = 0;
   private events = 0;
   private truthIntervals = 0;
+  /** Index of the next interval to produce. */
+  private nextSlot = 0;
+  private injected = 0;
+  private transformerById: Map<string, Transformer> | undefined;
 
   constructor(
     config: SimConfig,
@@ -97,7 +130,7 @@ export class Simulation {
     this.rates = config.faults;
     this.readFaultTotal = READ_FAULTS.reduce((s, k) => s + config.faults[k], 0);
     if (this.readFaultTotal > 1) throw new RangeError('the per-read fault rates add up to more than 1');
-    this.calendar = buildCalendar(config.startDate, config.days, config.timeZone);
+    this.calendar = new Timeline(config.startDate, config.days, config.timeZone);
     this.fleet = buildFleet(this.seed, config.meters, this.calendar.startMs);
     const n = config.meters;
     const meters = this.fleet.meters;
@@ -122,25 +155,40 @@ export class Simulation {
       { length: feeders },
       (_, f) => 6 + 8 * uniform(this.seed, STREAM.topology, f, 1_000_003),
     );
-    this.cloud = new Float64Array(0);
+    this.cloud = new Float64Array(feeders);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   }
 
-  /** Produces the whole simulation, flushing the sink after each interval. */
-  async run(): Promise<SimSummary> {
+  /**
+   * Produces the whole simulation, flushing the sink after each interval. With a gate (live mode)
+   * every interval waits for it, and the run ends where the gate says stop or after the last
+   * interval; messages held for later (late reads, re-reads, events after the end) are then not
+   * produced, since their time has not come. Without a gate they are produced at the end.
+   */
+  async run(gate?: SlotGate): Promise<SimSummary> {
+    const cal = this.calendar;
+    if (gate !== undefined && !(await gate.until(cal.startMs, cal.startMs + MAX_READ_DELAY_MS))) {
+      return this.summary();
+    }
     this.start();
-    for (const slot of this.calendar.slots) {
+    await this.sink.flush();
+    for (const slot of cal.slots()) {
+      if (gate !== undefined && !(await gate.until(slot.startMs, slot.endMs + MAX_READ_DELAY_MS))) {
+        return this.summary();
+      }
       this.step(slot);
       await this.sink.flush();
     }
-    this.finish();
-    await this.sink.flush();
+    if (gate === undefined) {
+      this.finish();
+      await this.sink.flush();
+    }
     return this.summary();
   }
 
   /** DAILY register reads at the first midnight. */
   start(): void {
-    const midnightIso = this.calendar.midnightsIso[0] ?? '';
+    const midnightIso = this.calendar.midnightIso(0);
     const startMs = this.calendar.startMs;
     for (const m of this.order) {
       const meter = this.fleet.meters[m];
@@ -152,8 +200,9 @@ export class Simulation {
 
   step(slot: IntervalSlot): void {
     const cal = this.calendar;
-    if (cal.dayFirstSlot[slot.day] === slot.index) this.planDay(slot.day);
+    if (slot.startsDay) this.planDay(slot.day);
     this.flushEvents(slot.endMs);
+    this.nextSlot = slot.index + 1;
 
     const seed = this.seed;
     const k = slot.index;
@@ -168,9 +217,7 @@ export class Simulation {
       1,
       demandFactor('residential', slot.localHour, slot.weekday, slot.dayOfYear) / 2.2,
     );
-    const feederCount = this.fleet.feederCount;
-    const cloudBase = slot.day * feederCount;
-    const midnightIso = slot.endsDay ? (cal.midnightsIso[slot.day + 1] ?? '') : '';
+    const midnightIso = slot.endsDay ? cal.midnightIso(slot.day + 1) : '';
     const readFaultTotal = this.readFaultTotal;
     const truth = this.truth;
     const endBase = slot.endMinute * 60;
@@ -192,7 +239,7 @@ export class Simulation {
         const pvWh =
           meter.pvPeakW === 0
             ? 0
-            : Math.round(meter.pvPeakW * solarWhPerW * (this.cloud[cloudBase + meter.feederIndex] ?? 1));
+            : Math.round(meter.pvPeakW * solarWhPerW * (this.cloud[meter.feederIndex] ?? 1));
         const net = demandWh - pvWh;
         if (net >= 0) deliveredWh = net;
         else receivedWh = -net;
@@ -274,6 +321,95 @@ export class Simulation {
   finish(): void {
     while (this.held.size > 0) this.emitHeld();
     this.flushEvents(Infinity);
+  }
+
+  /** Produces the held events whose event_ts ≤ `nowMs`; returns how many. */
+  releaseDueEvents(nowMs: number): number {
+    const before = this.events;
+    this.flushEvents(Math.floor(nowMs) + 1);
+    return this.events - before;
+  }
+
+  /** event_ts of the earliest held event, or Infinity. */
+  get nextEventAtMs(): number {
+    return this.heldEvents.nextAt;
+  }
+
+  /** Index of the next interval to produce. */
+  get nextSlotIndex(): number {
+    return this.nextSlot;
+  }
+
+  /**
+   * Takes a transformer down at `atMs` (the simulated now, at or after the last produced interval's
+   * reads) for `minutes`: each of its meters sends a last gasp (3840) within 5 s of atMs and a
+   * restore (3843) 1–30 s after the end, no interval or DAILY reads are produced for the intervals
+   * the outage touches (truth: 0 Wh), and an `outage` truth line is written. `transformerId`
+   * undefined = the first transformer that is not out. Refused when the transformer is out or has an
+   * outage planned, or when the outage would start after the simulation's end.
+   */
+  injectOutage(transformerId: string | undefined, atMs: number, minutes: number): InjectedOutage {
+    const cal = this.calendar;
+    const from = Math.max(cal.slotIndexAt(atMs), this.nextSlot);
+    const toMs = atMs + Math.round(minutes * 60_000);
+    const to = Math.min(cal.slotCount, Math.max(from + 1, cal.slotIndexAt(toMs - 1) + 1));
+    if (from >= cal.slotCount) {
+      return { ok: false, error: 'ended', message: 'the simulation has ended' };
+    }
+    const isOut = (t: Transformer): boolean => (this.txOutTo[t.index] ?? -1) > this.nextSlot;
+    let tx: Transformer | undefined;
+    if (transformerId === undefined) {
+      tx = this.fleet.transformers.find((t) => !isOut(t));
+      if (tx === undefined) return { ok: false, error: 'already_out', message: 'every transformer is out' };
+    } else {
+      this.transformerById ??= new Map(this.fleet.transformers.map((t) => [t.transformerId, t]));
+      tx = this.transformerById.get(transformerId);
+      if (tx === undefined) {
+        return { ok: false, error: 'unknown_transformer', message: `no transformer ${transformerId}` };
+      }
+      if (isOut(tx)) {
+        const until = formatIsoOffset(cal.slot((this.txOutTo[tx.index] ?? 1) - 1).endMs, this.tz);
+        return {
+          ok: false,
+          error: 'already_out',
+          message: `${transformerId} is out, or has an outage planned, until ${until}`,
+        };
+      }
+    }
+    const n = this.injected++;
+    this.txOutFrom[tx.index] = from;
+    this.txOutTo[tx.index] = to;
+    const meterIds = tx.meters.map((m) => this.fleet.meters[m]?.meterId ?? '');
+    tx.meters.forEach((m, i) => {
+      const id = meterIds[i] ?? '';
+      this.pushEvent(atMs + (hash4(this.seed, STREAM.control, m, n * 2) % 5000), id, CODE.lastGasp);
+      this.pushEvent(
+        toMs + 1000 + (hash4(this.seed, STREAM.control, m, n * 2 + 1) % 29_000),
+        id,
+        CODE.restored,
+      );
+    });
+    const firstSlot = cal.slot(from);
+    this.fault('outage', {
+      transformer_id: tx.transformerId,
+      meter_ids: meterIds,
+      from: formatIsoOffset(atMs, this.tz),
+      to: formatIsoOffset(toMs, this.tz),
+      first_interval_start: firstSlot.startIso,
+      intervals: to - from,
+      last_gasp_code: CODE.lastGasp,
+      restore_code: CODE.restored,
+      injected: true,
+    });
+    return {
+      ok: true,
+      transformerId: tx.transformerId,
+      meterIds,
+      fromMs: atMs,
+      toMs,
+      firstSlot,
+      intervals: to - from,
+    };
   }
 
   summary(): SimSummary {
@@ -389,9 +525,9 @@ export class Simulation {
         return;
       }
       case 'gap': {
-        const run = Math.min(1 + Math.floor(detail(0) * 8), this.calendar.slots.length - slot.index);
+        const run = Math.min(1 + Math.floor(detail(0) * 8), this.calendar.slotCount - slot.index);
         this.gapLeft[m] = run - 1;
-        const starts = this.calendar.slots.slice(slot.index, slot.index + run).map((s) => s.startIso);
+        const starts = Array.from({ length: run }, (_, j) => this.calendar.slot(slot.index + j).startIso);
         this.fault(kind, { meter_id: meterId, interval_starts: starts });
         return;
       }
@@ -456,17 +592,16 @@ export class Simulation {
   private planDay(day: number): void {
     const seed = this.seed;
     const cal = this.calendar;
-    const first = cal.dayFirstSlot[day] ?? 0;
-    const end = cal.dayFirstSlot[day + 1] ?? cal.slots.length;
-    const dayStartMs = cal.slots[first]?.startMs ?? cal.startMs;
-    const dayLengthMs = (cal.slots[end - 1]?.endMs ?? dayStartMs + DAY_MS) - dayStartMs;
+    const first = cal.firstSlotOfDay(day);
+    const end = Math.min(cal.firstSlotOfDay(day + 1), cal.slotCount);
+    const dayStartMs = cal.slot(first).startMs;
+    const dayLengthMs = cal.slot(end - 1).endMs - dayStartMs;
     const feeders = this.fleet.feederCount;
-    if (day === 0) this.cloud = new Float64Array(cal.dates.length * feeders);
     for (let f = 0; f < feeders; f++) {
       // Regional weather: feeders of a substation share most of it.
       const shared = uniform(seed, STREAM.pvCloud, day, Math.floor(f / 4));
       const own = uniform(seed, STREAM.pvCloud, day, 100_000 + f);
-      this.cloud[day * feeders + f] = Math.max(0.15, Math.min(1, 0.2 + 0.7 * shared + 0.2 * own));
+      this.cloud[f] = Math.max(0.15, Math.min(1, 0.2 + 0.7 * shared + 0.2 * own));
     }
 
     const r = this.rates;
@@ -476,13 +611,13 @@ export class Simulation {
         const u = (b: number): number => uniform(seed, STREAM.dayFaults, m, day * 16 + b);
         if (u(0) < r.stuck_at_zero) {
           const from = first + Math.floor(u(1) * (end - first));
-          const to = Math.min(cal.slots.length, from + 8 + Math.floor(u(2) * 25));
+          const to = Math.min(cal.slotCount, from + 8 + Math.floor(u(2) * 25));
           this.stuckFrom[m] = from;
           this.stuckTo[m] = to;
           this.fault('stuck_at_zero', {
             meter_id: meter.meterId,
-            first_interval_start: cal.slots[from]?.startIso,
-            last_interval_start: cal.slots[to - 1]?.startIso,
+            first_interval_start: cal.slot(from).startIso,
+            last_interval_start: cal.slot(to - 1).startIso,
             intervals: to - from,
           });
         }
@@ -515,13 +650,13 @@ export class Simulation {
         const from =
           first + Math.floor(uniform(seed, STREAM.transformerFaults, t, day * 4 + 1) * (end - first));
         const to = Math.min(
-          cal.slots.length,
+          cal.slotCount,
           from + uniformInt(seed, STREAM.transformerFaults, t, day * 4 + 2, 1, 8),
         );
         this.txOutFrom[t] = from;
         this.txOutTo[t] = to;
-        const fromMs = cal.slots[from]?.startMs ?? 0;
-        const toMs = cal.slots[to - 1]?.endMs ?? 0;
+        const fromMs = cal.slot(from).startMs;
+        const toMs = cal.slot(to - 1).endMs;
         for (const m of tx.meters) {
           const id = this.fleet.meters[m]?.meterId ?? '';
           this.pushEvent(
@@ -540,7 +675,7 @@ export class Simulation {
           meter_ids: tx.meters.map((m) => this.fleet.meters[m]?.meterId),
           from: formatIsoOffset(fromMs, this.tz),
           to: formatIsoOffset(toMs, this.tz),
-          first_interval_start: cal.slots[from]?.startIso,
+          first_interval_start: cal.slot(from).startIso,
           intervals: to - from,
           last_gasp_code: CODE.lastGasp,
           restore_code: CODE.restored,

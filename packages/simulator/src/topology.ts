@@ -59,6 +59,9 @@ export interface Fleet {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
+/** Upper bound of a meter's read delay (readDelayS is 5–294 s): every read of an interval is taken by its end + this. */
+export const MAX_READ_DELAY_MS = 300_000;
+
 export const meterIdOf = (i: number): string => `MTR-${pad(i + 1, 6)}`;
 
 function pickSegment(u: number): Segment {

@@ -5,6 +5,7 @@ import { createKafka, createS3 } from '@ami/shared/clients';
 import { loadConfig, type AmiConfig } from '@ami/shared/config';
 import { NO_FAULTS, Simulation, type MessageSink } from '../src/index.ts';
 import { openKafkaSink, uploadTopology, type ProducerKind } from '../src/kafka.ts';
+import { consumeAll } from './kafka-support.ts';
 
 interface Produced {
   readonly key: string;
@@ -30,43 +31,6 @@ class RecordingSink implements MessageSink {
   close(): Promise<void> {
     return this.inner.close();
   }
-}
-
-interface Consumed extends Produced {
-  readonly partition: number;
-}
-
-async function consumeAll(kafka: Kafka, topic: string, expected: number): Promise<Consumed[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-check`, sessionTimeout: 10_000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: Consumed[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length}/${expected} consumed`)), 60_000);
-      consumer
-        .run({
-          eachBatch: ({ batch }) => {
-            for (const m of batch.messages) {
-              seen.push({
-                key: m.key?.toString() ?? '',
-                value: m.value?.toString() ?? '',
-                partition: batch.partition,
-              });
-            }
-            if (seen.length >= expected) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
 }
 
 describe.each<ProducerKind>(['wire', 'kafkajs'])('kafka mode with the %s producer', (producer) => {
