@@ -13,3 +13,4 @@ export * from './backfill.ts';
 export * from './schedulers.ts';
 export * from './worker.ts';
 export * from './client.ts';
+export * from './metrics.ts';

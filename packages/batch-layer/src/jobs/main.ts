@@ -5,18 +5,25 @@
  * progress are logged as JSON lines (pino, stderr). SIGTERM/SIGINT: stop taking jobs, let the
  * running ones finish (worker.close), exit 0. A SIGKILLed worker's job stalls and is recovered by
  * another worker after its lock expires; a build never publishes partially (one catalog HEAD swap).
+ * Prometheus metrics (jobs, queue depth, watermark age: metrics.ts) on 127.0.0.1:AMI_BATCH_METRICS_PORT.
  */
 import { loadConfig } from '@ami/shared/config';
 import { createLogger } from '@ami/shared/log';
+import { createMetricsRegistry, startMetricsServer } from '@ami/shared/metrics';
+import { createBatchMetrics, instrumentBatchWorker, startBatchSampler } from './metrics.ts';
 import { registerSchedulers } from './schedulers.ts';
-import { loadBatchJobSettings } from './settings.ts';
+import { loadBatchJobSettings, loadBatchMetricsSettings } from './settings.ts';
 import { createBatchRuntime } from './runtime.ts';
 import { createBatchWorker } from './worker.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const settings = loadBatchJobSettings();
+  const metricsSettings = loadBatchMetricsSettings();
   const logger = createLogger('batch-worker', { level: config.runtime.logLevel });
+  const registry = createMetricsRegistry('batch-worker');
+  const metrics = createBatchMetrics(registry);
+  const metricsServer = await startMetricsServer(registry, metricsSettings.port);
   const runtime = await createBatchRuntime(config, settings, logger);
   const timeZone = config.connection.timeZone;
   const bw = createBatchWorker({
@@ -30,6 +37,14 @@ async function main(): Promise<void> {
     reconcile: runtime.reconcile,
   });
   const { worker } = bw;
+  instrumentBatchWorker(worker, metrics);
+  const sampler = startBatchSampler({
+    queue: bw.queue,
+    catalog: runtime.catalog,
+    metrics,
+    everyMs: metricsSettings.sampleMs,
+    logger,
+  });
   worker.on('active', (job) =>
     logger.info({ event: 'active', jobId: job.id, name: job.name, data: job.data }, 'job started'),
   );
@@ -54,6 +69,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: waiting for running jobs');
     bw.close()
       .then(async () => {
+        await sampler.stop();
+        await metricsServer.close();
         await runtime.close();
         logger.info('stopped');
         logger.flush();
@@ -79,6 +96,7 @@ async function main(): Promise<void> {
       nightlyCron: settings.nightlyCron,
       sweepEveryS: settings.sweepEveryS,
       timeZone,
+      metricsPort: metricsServer.port,
     },
     'batch worker running',
   );

@@ -41,6 +41,8 @@ import type { BatchJobSettings } from './settings.ts';
 export interface BatchRuntime {
   readonly connection: Redis;
   readonly dirtyDays: DirtyDays;
+  /** The catalog reader of the builder (also read by the metrics sampler). */
+  readonly catalog: CatalogReader;
   readonly builder: DayBuilder;
   readonly relay: RestatementRelay;
   readonly reconcile: (date: string) => Promise<ReconciliationReport>;
@@ -142,6 +144,7 @@ export async function createBatchRuntime(
   return {
     connection,
     dirtyDays,
+    catalog: reader,
     builder,
     relay,
     reconcile,

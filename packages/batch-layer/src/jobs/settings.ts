@@ -148,3 +148,25 @@ export type BatchJobSettings = SettingsOf<typeof batchJobSettings>;
 export function loadBatchJobSettings(env: Env = process.env): BatchJobSettings {
   return readSettings(batchJobSettings, env);
 }
+
+/** Prometheus endpoint of a batch worker process (jobs/metrics.ts); a group of its own in `pnpm ami config`. */
+export const batchMetricsSettings = {
+  port: setting(
+    'AMI_BATCH_METRICS_PORT',
+    'Port of the batch worker’s /metrics on 127.0.0.1 (0 = any free port)',
+    '9466',
+    parse.int(0, 65_535),
+  ),
+  sampleMs: setting(
+    'AMI_BATCH_METRICS_SAMPLE_MS',
+    'How often the batch worker samples the queue depth and the catalog watermark for /metrics (ms)',
+    '15000',
+    parse.int(100, 3_600_000),
+  ),
+} as const satisfies SettingsSpec;
+
+export type BatchMetricsSettings = SettingsOf<typeof batchMetricsSettings>;
+
+export function loadBatchMetricsSettings(env: Env = process.env): BatchMetricsSettings {
+  return readSettings(batchMetricsSettings, env);
+}

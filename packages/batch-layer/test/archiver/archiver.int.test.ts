@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +29,7 @@ import { createLogger } from '@ami/shared/log';
 import { addLocalDays, localDate } from '@ami/shared/time';
 import { NO_FAULTS, simulate, type MessageSink, type TruthSink } from '@ami/simulator';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
+import { freePort } from '../../../../test/support/platform.ts';
 import {
   PARTITIONS,
   TZ,
@@ -134,18 +134,6 @@ function scenario() {
 /** Per `topic:partition` of the head-end topics: end offset and the group's committed offset. */
 const offsets = (kafka: Kafka, config: AmiConfig, groupId: string) =>
   groupOffsets(kafka, [config.topics.reads, config.topics.events], groupId);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function startArchiverProcess(env: NodeJS.ProcessEnv, children: ChildProcess[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/batch-layer/src/archiver/main.ts'], {

@@ -135,6 +135,7 @@ describe('a batch worker SIGKILLed mid-publish (real builder, MinIO, Redis)', ()
     AMI_BATCH_QUEUE: uniqueName('crash'),
     AMI_BATCH_KEY_PREFIX: uniqueName('bt'),
     AMI_BATCH_SCHEDULE: 'false',
+    AMI_BATCH_METRICS_PORT: '0',
     AMI_BATCH_LOCK_DURATION_MS: '2000',
     AMI_BATCH_STALLED_INTERVAL_MS: '1000',
     AMI_BATCH_BACKOFF_MS: '100',
