@@ -4,6 +4,7 @@
  * - `runInfraCli(argv)`: the `pnpm ami infra …` command (argv = arguments after `infra`).
  * - `ensureInfra()`, `infraUp()`, `infraDown()`, `infraStatus()`, `infraEnv()`: the same as an API,
  *   for the integration tests' global setup and other commands.
+ * - `ensureChromium()`: a headless Chromium for the dashboard's browser test (Debian's, installed if needed).
  */
 export { runInfraCli, parseInfraArgs, INFRA_HELP, type InfraCommand, type CliIO } from './cli.ts';
 export {
@@ -12,6 +13,7 @@ export {
   infraDown,
   infraStatus,
   infraEnv,
+  localServicesNotRunning,
   type InfraOptions,
   type InfraUpResult,
   type ServiceState,
@@ -22,3 +24,10 @@ export { INFRA_ENV_NAMES, renderExports, shellQuote, type InfraEnv, type InfraEn
 export { InfraError, UsageError } from './errors.ts';
 export { SERVICE_NAMES, infraPaths, type InfraPaths, type ServiceName } from './paths.ts';
 export { MINIO_VERSION } from './minio.ts';
+export {
+  CHROMIUM_PATH_ENV,
+  chromiumVersion,
+  ensureChromium,
+  findChromium,
+  type EnsureChromiumOptions,
+} from './chromium.ts';

@@ -33,6 +33,8 @@ import { billingRoutes } from './routes/billing.ts';
 import { editsRoutes } from './routes/edits.ts';
 import { jobsRoutes } from './routes/jobs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
+import { queuesRoutes } from './queues/index.ts';
 import type { ServingSettings } from './settings.ts';
 
 export const API_VERSION = '1.0.0';
@@ -50,6 +52,8 @@ export const featureRoutes: readonly RouteModule[] = [
   editsRoutes,
   jobsRoutes,
   reconciliationRoutes,
+  dashboardRoutes,
+  queuesRoutes,
 ];
 
 /** The settings buildApp uses (a subset of ServingSettings; `pseudonymSecret` must be resolved). */
@@ -152,7 +156,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   installApiMetrics(app, registry, deps.catalog);
   await installOpenApi(app, API_VERSION);
 
-  const ctx: RouteContext = { deps, authorize };
+  const ctx: RouteContext = { deps, authorize, identifyKey: (key) => keys.identify(key) };
   const modules: RouteModule[] = [
     healthRoutes({
       checks: opts.readiness ?? [redisCheck(deps.redis), catalogCheck(deps.catalog)],

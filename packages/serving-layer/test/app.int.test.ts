@@ -12,6 +12,9 @@ import { ROLES, type Role } from '../src/routes/context.ts';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 import { PROBE_ROLES, probeRoutes } from './support/probe-routes.ts';
+import { createRedis } from '@ami/shared/clients';
+import { BatchJobs } from '@ami/batch-layer/jobs/client';
+import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
 
 interface MatrixRow {
   readonly method: 'GET' | 'POST';
@@ -70,6 +73,14 @@ const ROLE_MATRIX: readonly MatrixRow[] = [
     url: '/v1/realtime/overview',
     roles: ['dashboard'],
     ok: 503,
+  },
+  // the voltage heat map works without the alert store (clock watermark); no published day → no transformers
+  {
+    method: 'GET',
+    path: '/v1/realtime/voltage',
+    url: '/v1/realtime/voltage?feeder=FDR-001&windows=4',
+    roles: ['dashboard', 'operator', 'analyst'],
+    ok: 200,
   },
   // billing: the matrix app's catalog is empty, so the period is not final (409 names the days)
   {
@@ -241,6 +252,24 @@ describe('serving API on real Redis, MinIO and DuckDB', () => {
     });
   }
 
+  // /queues (bull-board, operator) is hidden from OpenAPI, so it has no ROLE_MATRIX row: checked here
+  // on the matrix app (no jobs client → 503 once admitted) and below with a real queue (200).
+  it('GET /queues (hidden from OpenAPI): operator', async () => {
+    const got: Record<string, number> = {};
+    for (const caller of CALLERS) {
+      const res = await send({ method: 'GET', url: '/queues' }, caller);
+      got[caller] = res.statusCode;
+      expect(res.headers['content-type'], caller).toMatch(/^application\/json/);
+      expect(Object.keys(res.json()).sort(), caller).toEqual(['details', 'error', 'message']);
+      if (res.statusCode === 401) expect(res.headers['www-authenticate'], caller).toMatch(/^Basic /);
+    }
+    expect(got).toEqual(
+      Object.fromEntries(
+        CALLERS.map((c) => [c, c === 'operator' ? 503 : c === 'no key' || c === 'wrong key' ? 401 : 403]),
+      ),
+    );
+  });
+
   it('401 and 403 say what is wrong', async () => {
     const none = await send({ method: 'GET', url: '/v1/catalog' }, 'no key');
     expect(none.json()).toMatchObject({ error: 'unauthorized', message: 'missing x-api-key header' });
@@ -359,5 +388,61 @@ describe('dependency failures and timeouts on the same app wiring', () => {
     const res = await api.app.inject({ url: '/test/fail/slow', headers: { 'x-api-key': api.keys.operator } });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: 'timeout' });
+  });
+});
+
+describe('queue UI (/queues) on the same app wiring with a real BullMQ queue', () => {
+  const config = integrationConfig();
+  const settings = loadBatchJobSettings({
+    AMI_BATCH_QUEUE: uniqueName('matrixq'),
+    AMI_BATCH_KEY_PREFIX: uniqueName('mq'),
+  });
+  const connection = createRedis(config, { forBullMQ: true, connectionName: 'matrix-queues' });
+  const jobs = new BatchJobs({ connection, settings, timeZone: config.connection.timeZone });
+  let deps: TestDeps;
+  let api: TestApi;
+  const basic = (key: string) => `Basic ${Buffer.from(`operator:${key}`).toString('base64')}`;
+
+  beforeAll(async () => {
+    deps = await realDeps(config, `it/${uniqueName('api-matrix-queues')}/`);
+    api = await buildTestApi({ deps: { ...deps.deps, jobs }, routes: featureRoutes });
+  });
+  afterAll(async () => {
+    await api.app.close();
+    await jobs.queue.obliterate({ force: true }).catch(() => undefined);
+    await jobs.close();
+    connection.disconnect();
+    await deps.close();
+  });
+
+  it('no key: 401 with WWW-Authenticate Basic', async () => {
+    const res = await api.app.inject({ url: '/queues' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="AMI queues", charset="UTF-8"');
+  });
+
+  it('dashboard key (Basic or x-api-key): 403', async () => {
+    const viaBasic = await api.app.inject({
+      url: '/queues',
+      headers: { authorization: basic(api.keys.dashboard) },
+    });
+    const viaHeader = await api.app.inject({ url: '/queues', headers: { 'x-api-key': api.keys.dashboard } });
+    expect([viaBasic.statusCode, viaHeader.statusCode]).toEqual([403, 403]);
+  });
+
+  it('operator key as the Basic password: 200 HTML', async () => {
+    const res = await api.app.inject({
+      url: '/queues',
+      headers: { authorization: basic(api.keys.operator) },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('<title>AMI queues</title>');
+  });
+
+  it('operator key as x-api-key: 200 HTML', async () => {
+    const res = await api.app.inject({ url: '/queues', headers: { 'x-api-key': api.keys.operator } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
   });
 });

@@ -9,7 +9,11 @@ import type { CatalogReader } from '@ami/shared/catalog';
 
 export const LATENCY_BUCKETS_S = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export function installApiMetrics(app: FastifyInstance, registry: Registry, catalog: CatalogReader): void {
+/**
+ * Creates the API's metrics on `registry` (also used by infra/grafana's test to know which names the
+ * API exposes). `catalog` feeds the catalog-seq gauge at scrape time.
+ */
+export function createApiMetrics(registry: Registry, catalog: Pick<CatalogReader, 'seq'>) {
   const latency = histogram(
     registry,
     'api_request_duration_seconds',
@@ -25,6 +29,11 @@ export function installApiMetrics(app: FastifyInstance, registry: Registry, cata
       this.set(catalog.seq);
     },
   });
+  return { latency };
+}
+
+export function installApiMetrics(app: FastifyInstance, registry: Registry, catalog: CatalogReader): void {
+  const { latency } = createApiMetrics(registry, catalog);
   app.addHook('onResponse', async (request, reply) => {
     latency.observe(
       {

@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBInstance } from '@ami/shared/clients';
 import type { BatchJobs } from '@ami/batch-layer/jobs/client';
 import type { EditStore } from '@ami/batch-layer/edits/edit-store';
+import type { ApiCaller } from '../auth/key-store.ts';
 
 /** SPEC 6 roles. */
 export const ROLES = ['dashboard', 'analyst', 'billing', 'operator', 'editor'] as const;
@@ -51,6 +52,11 @@ export interface RouteContext {
   readonly deps: ServingDeps;
   /** preHandler admitting the given roles (401 without/with an unknown key, 403 for other roles). */
   authorize(roles: readonly Role[]): preHandlerAsyncHookHandler;
+  /**
+   * The caller of a key presented other than as x-api-key (the queue UI's HTTP Basic password),
+   * checked by the API's key store in constant time; absent = such keys are refused.
+   */
+  readonly identifyKey?: (key: string) => ApiCaller | undefined;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => Promise<void>;
