@@ -11,7 +11,7 @@ export const commands: Readonly<Record<string, Command>> = {
     run: async (argv) => (await import('@ami/infra')).runInfraCli(argv),
   },
   up: {
-    summary: 'Start the platform on local infrastructure (today: the infrastructure; see README)',
+    summary: 'Start the whole platform with a live simulated fleet; prints URLs and keys; Ctrl-C stops it',
     run: async (argv) => (await import('./up.ts')).runUp(argv),
   },
   sim: {
@@ -33,6 +33,10 @@ export const commands: Readonly<Record<string, Command>> = {
   reconcile: {
     summary: 'Compare provisional and authoritative energy per transformer for a day',
     run: async (argv) => (await import('./batch.ts')).runBatchCommand('reconcile', argv),
+  },
+  edits: {
+    summary: "Record a manual edit of an interval (rebuilds its day) or list a meter's edits",
+    run: async (argv) => (await import('./edits.ts')).runEdits(argv),
   },
   config: {
     summary: 'List every setting with its default; --check validates the environment',

@@ -23,8 +23,9 @@ import { archiverSettings } from '@ami/batch-layer/archiver/config';
 import { editSettings } from '@ami/batch-layer/edits/settings';
 import { restatementSettings } from '@ami/batch-layer/restatements/settings';
 import { reconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
-import { batchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { batchJobSettings, batchMetricsSettings } from '@ami/batch-layer/jobs/settings';
 import { servingSettings } from '@ami/serving-layer/settings';
+import { upSettings } from './platform/settings.ts';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   ...coreSettingGroups,
@@ -42,7 +43,9 @@ export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {
   'Restatement notices (batch layer)': restatementSettings,
   'Reconciliation (batch layer)': reconciliationSettings,
   'Batch jobs (BullMQ worker and schedulers)': batchJobSettings,
+  'Batch worker metrics (Prometheus)': batchMetricsSettings,
   'Serving layer (API)': servingSettings,
+  '`pnpm ami up` (development platform)': upSettings,
 };
 
 const HELP = `usage: pnpm ami config [--check] [--markdown]

@@ -139,7 +139,7 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ edit, rebuild: outcome })}\n`);
       if (error !== undefined)
         process.stderr.write(
-          `ami edits: stored, but the rebuild of ${date} could not be enqueued (${error instanceof Error ? error.message : String(error)}); the late-data sweep will rebuild it\n`,
+          `ami edits: stored, but the rebuild of ${date} could not be enqueued (${error instanceof Error ? error.message : JSON.stringify(error)}); the late-data sweep will rebuild it\n`,
         );
       return 0;
     } finally {
