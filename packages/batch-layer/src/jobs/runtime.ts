@@ -5,7 +5,7 @@
  * restatement relay (Kafka producer, cursor in Redis) and the reconciliation of a day.
  */
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { openWorkDir } from './work-dir.ts';
 import { CatalogReader, catalogSettings } from '@ami/shared/catalog';
 import {
   S3ObjectCache,
@@ -73,8 +73,13 @@ export async function createBatchRuntime(
   const connection = createRedis(config, { forBullMQ: true, connectionName: 'batch-worker' });
   const dirtyDays = new DirtyDays(connection, archiver.dirtyKeyPrefix);
   const s3 = createS3(config);
-  const dir = join(config.runtime.cacheDir, 'batch-worker', String(process.pid));
-  await mkdir(dir, { recursive: true });
+  const workDir = await openWorkDir(join(config.runtime.cacheDir, 'batch-worker'));
+  if (workDir.removedStale.length > 0)
+    logger.info(
+      { removed: workDir.removedStale },
+      'removed the work directories of batch workers no longer running',
+    );
+  const dir = workDir.path;
   const cache = new S3ObjectCache({ s3, bucket, dir: join(dir, 'cache') });
   const reader = new CatalogReader({ s3, bucket, prefix: catalog.prefix, cache, refreshMs: 0 });
   const publisher = new CatalogPublisher({
@@ -153,6 +158,7 @@ export async function createBatchRuntime(
       await connection.quit().catch(() => connection.disconnect());
       s3.destroy();
       db.closeSync();
+      await workDir.remove();
     },
   };
 }
