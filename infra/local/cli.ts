@@ -191,7 +191,7 @@ export async function runInfraCli(argv: readonly string[], io: CliIO = processIO
     command = parseInfraArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`${err.message}\n`);
+    io.err(`ami ${err.message}\n`);
     return 2;
   }
   try {
