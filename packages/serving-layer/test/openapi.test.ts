@@ -15,6 +15,7 @@ interface Operation {
   description?: string;
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
   parameters?: { name: string; in: string }[];
+  requestBody?: unknown;
 }
 interface Doc {
   openapi: string;
@@ -91,6 +92,46 @@ describe('OpenAPI document', () => {
     );
     // Swagger UI and the document itself are not API operations
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/docs') || p === '/openapi.json')).toEqual([]);
+  });
+
+  it('documents 413 and 415 (answered before any handler) for every route that takes a body', () => {
+    const withBody = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.requestBody !== undefined)
+        .map(([method, op]) => ({ where: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(withBody.map((b) => b.where)).toEqual(
+      expect.arrayContaining(['POST /v1/edits', 'POST /v1/jobs/backfill']),
+    );
+    for (const { where, op } of withBody)
+      for (const code of ['413', '415'])
+        expect(op.responses[code]?.content?.['application/json']?.schema?.$ref, `${where} ${code}`).toBe(
+          '#/components/schemas/ApiError',
+        );
+  });
+
+  it('documents 414 (a path parameter over the router limit) for every route with path parameters', () => {
+    const withParams = Object.entries(doc.paths).filter(([path]) => path.includes('{'));
+    expect(withParams.map(([path]) => path)).toEqual(expect.arrayContaining(['/v1/meters/{meterId}/series']));
+    for (const [path, ops] of withParams)
+      for (const [method, op] of Object.entries(ops))
+        expect(op.responses['414']?.content?.['application/json']?.schema?.$ref, `${method} ${path}`).toBe(
+          '#/components/schemas/ApiError',
+        );
+  });
+
+  it('documents every content type a format parameter selects', () => {
+    const types = (path: string) => Object.keys(doc.paths[path]?.get?.responses['200']?.content ?? {}).sort();
+    expect(types('/v1/analytics/aggregate')).toEqual([
+      'application/json',
+      'application/vnd.apache.arrow.stream',
+      'text/csv',
+    ]);
+    expect(types('/v1/billing/determinants')).toEqual([
+      'application/json',
+      'application/vnd.apache.parquet',
+      'text/csv',
+    ]);
   });
 
   it('serves Swagger UI at /docs', async () => {

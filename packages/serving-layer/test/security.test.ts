@@ -117,6 +117,27 @@ describe('hostile input', () => {
     expect(unknown.json<ErrBody>().message).toBe('querystring field "path" is not allowed');
   });
 
+  // fuzz finding (test/fuzz/api.int.test.ts): ajv's coercion let ±Infinity through as an integer,
+  // past minimum/maximum — GET /v1/realtime/voltage?windows=Infinity answered 500, -Infinity 200
+  it('400 for query numbers that coerce to ±Infinity (never reach a handler)', async () => {
+    for (const limit of ['Infinity', '-Infinity', '1e400', '-1e999', '+Infinity']) {
+      const res = await probe(
+        { meterId: 'MTR-1', wh: 1 },
+        {},
+        `/test/probe?limit=${encodeURIComponent(limit)}`,
+      );
+      expectJsonError(res, 400, 'validation_failed');
+      expect(res.json<ErrBody>().details.issues, limit).toEqual([
+        { field: 'limit', rule: 'type', message: 'must be a finite number' },
+      ]);
+    }
+    expect((await probe({ meterId: 'MTR-1', wh: 1 }, {}, '/test/probe?limit=1e1')).json()).toEqual({
+      meterId: 'MTR-1',
+      wh: 1,
+      limit: 10,
+    });
+  });
+
   it('never serves files or 5xx for path-traversal, encoding and oversized URLs', async () => {
     const urls = [
       '/docs/static/../../../../../../etc/passwd',

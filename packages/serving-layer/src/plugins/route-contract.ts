@@ -3,7 +3,8 @@
  * @fastify/swagger so the document sees the result):
  *  - routes protected by `authorize(roles)` get the `x-api-key` security requirement, their roles in
  *    the description and 401/403 responses; every documented route gets the shared error responses
- *    (400, 429, 500, 503) unless it declares its own;
+ *    (400, 429, 500, 503) unless it declares its own, a route with a body 413 and 415 too, one
+ *    with path parameters 414;
  *  - JSON responses are validated against the route's response schema before they are sent
  *    (SPEC 6 "every request and response validated"); a mismatch is our bug: logged, answered 500.
  */
@@ -19,6 +20,15 @@ const ERROR_RESPONSES: Readonly<Record<string, string>> = {
   429: 'Rate limit exceeded (see the retry-after header)',
   500: 'Internal fault (details.requestId identifies it in the logs)',
   503: 'A dependency (Redis, S3) is unavailable or the request timed out',
+};
+/** Answered by Fastify before any handler runs, for routes that take a body. */
+const BODY_RESPONSES: Readonly<Record<string, string>> = {
+  413: 'The request body is larger than AMI_API_BODY_LIMIT_BYTES',
+  415: 'The request body is not application/json',
+};
+/** Answered by the router for routes with path parameters (routerOptions.maxParamLength in app.ts). */
+const PATH_PARAM_RESPONSES: Readonly<Record<string, string>> = {
+  414: 'A path parameter is longer than 200 characters',
 };
 const AUTH_RESPONSES: Readonly<Record<string, string>> = {
   401: 'Missing or unknown x-api-key',
@@ -43,6 +53,8 @@ export function installRouteContract(app: FastifyInstance, opts: RouteContractOp
         if (response[code] === undefined) response[code] = errorResponse(description);
     };
     add(ERROR_RESPONSES);
+    if (schema.body !== undefined) add(BODY_RESPONSES);
+    if (route.url.includes(':')) add(PATH_PARAM_RESPONSES);
     const next: SchemaMap = { ...schema, response };
     if (roles) {
       add(AUTH_RESPONSES);

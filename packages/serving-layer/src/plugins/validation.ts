@@ -1,7 +1,8 @@
 /**
  * Schema compilers: ajv (strict mode) through Fastify's own @fastify/ajv-compiler, with
  *  - type coercion for querystring, params and headers (they arrive as strings), none for bodies
- *    (a JSON body must carry the declared types);
+ *    (a JSON body must carry the declared types); a coerced value that is not a finite number is
+ *    refused (finiteOnly: ajv lets "Infinity" through as an integer, past minimum and maximum);
  *  - removeAdditional off, so `additionalProperties: false` rejects unknown fields and query
  *    parameters with a 400 naming them instead of silently dropping them;
  *  - a response validator (same strict ajv, no coercion, no defaults) used by route-contract.ts.
@@ -57,9 +58,45 @@ export function requestValidatorFactory(): ValidatorFactory {
       ...base,
       customOptions: { ...custom, ...STRICT_OPTIONS, coerceTypes: false },
     });
-    return (route) => (route.httpPart === 'body' ? exact(route) : coercing(route));
+    return (route) => (route.httpPart === 'body' ? exact(route) : finiteOnly(coercing(route)));
   };
   return factory as unknown as ValidatorFactory;
+}
+
+/** JSON pointer of the first non-finite number in `data` (undefined = none). */
+function nonFinitePath(data: unknown, at: string): string | undefined {
+  if (typeof data === 'number') return Number.isFinite(data) ? undefined : at;
+  if (data === null || typeof data !== 'object') return undefined;
+  for (const [k, v] of Object.entries(data)) {
+    const path = nonFinitePath(v, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+/**
+ * ajv's type coercion turns "Infinity", "-Infinity" and "1e400" into ±Infinity, accepts them as an
+ * integer or a number, and skips minimum/maximum for them (its range checks are guarded by
+ * isFinite): `?windows=Infinity` reached a handler. A coerced part (querystring, params, headers)
+ * holding a non-finite number fails here with a `type` issue, as any other ill-typed value.
+ */
+export function finiteOnly(validate: CompiledValidator): CompiledValidator {
+  const checked = ((data: unknown): boolean => {
+    if (!validate(data)) {
+      checked.errors = validate.errors ?? null;
+      return false;
+    }
+    const path = nonFinitePath(data, '');
+    if (path === undefined) {
+      checked.errors = null;
+      return true;
+    }
+    checked.errors = [
+      { keyword: 'type', instancePath: path, message: 'must be a finite number', params: { type: 'number' } },
+    ];
+    return false;
+  }) as CompiledValidator;
+  return checked;
 }
 
 /** Compiles response schemas: strict, no coercion, no defaults, no removal. */

@@ -86,7 +86,16 @@ export const analyticsRoutes: RouteModule = (fastify, ctx: RouteContext) => {
           'no_realtime_aggregate. format=csv answers text/csv, format=arrow an Arrow IPC stream ' +
           `(${ARROW_STREAM}). At most 100,000 buckets × groups.`,
         querystring: AggregateQuery,
-        response: { 200: AggregateResponse },
+        response: {
+          200: {
+            description: 'Aggregates (JSON, CSV or an Arrow IPC stream by `format`)',
+            content: {
+              'application/json': { schema: AggregateResponse },
+              'text/csv': { schema: Type.String() },
+              [ARROW_STREAM]: { schema: Type.String({ format: 'binary' }) },
+            },
+          },
+        },
       },
     },
     async (req, reply) => {

@@ -10,7 +10,8 @@
  * OUT_OF_RANGE (implausibly old instant) → MISALIGNED_INTERVAL / BAD_INTERVAL_LENGTH /
  * BAD_REGISTER_INSTANT → FUTURE_TIMESTAMP → OUT_OF_RANGE (read_ts order, energy, voltage) →
  * NET_MISMATCH; for events … → BAD_TIMESTAMP → OUT_OF_RANGE → FUTURE_TIMESTAMP → UNKNOWN_EVENT_CODE.
- * UNKNOWN_METER comes from a separate topology check (checkKnownMeter) after validation.
+ * UNKNOWN_METER comes from a separate topology check (checkKnownMeter) after validation, and
+ * WRONG_PARTITION from the speed layer's partition check (checkMeterPartition) after that.
  */
 
 export const REASON_CODES = {
@@ -86,6 +87,13 @@ export const REASON_CODES = {
     meaning:
       'meter_id has no topology version active at the read’s interval_start (or the event’s event_ts); reported by checkKnownMeter, not by the schema.',
     producedBy: 'unknown meters',
+  },
+  WRONG_PARTITION: {
+    appliesTo: ['read'],
+    meaning:
+      'An INTERVAL read on a reads-topic partition other than its meter’s (partitionOfMeter(meter_id)): the message key is not its meter_id. The speed layer keeps each meter’s intervals under one partition — latest-wins, the exactly-once fence and grid sums depend on it — so it dead-letters the read (reported by checkMeterPartition); the archiver archives it, since the batch latest-wins rule is global.',
+    producedBy:
+      'a head-end or bridge that keys reads by something other than meter_id (no key, an empty or another key)',
   },
 } as const satisfies Record<
   string,

@@ -4,6 +4,7 @@ import {
   REASON_CODE_LIST,
   buildTopologyIndex,
   checkKnownMeter,
+  checkMeterPartition,
   reasonCodeTableMarkdown,
   validateEvent,
   validateRead,
@@ -11,6 +12,7 @@ import {
   type ValidationFailure,
 } from '../../src/contracts/index.ts';
 import { defaultEventCodeTable } from '../../src/domain/index.ts';
+import { partitionOfMeter } from '../../src/partitioner.ts';
 import { ctx, dailyRead, event, intervalRead, json } from './fixtures.ts';
 
 const eventCtx = { nowMs: ctx.nowMs, eventCodes: defaultEventCodeTable };
@@ -54,6 +56,10 @@ const examples: Record<ReasonCode, () => ValidationFailure | undefined> = {
     const r = validateRead(json(intervalRead()), ctx);
     if (!r.ok) return undefined;
     return failureOf(checkKnownMeter(r.read, buildTopologyIndex([])));
+  },
+  WRONG_PARTITION: () => {
+    const owner = partitionOfMeter('MTR-000001', 6);
+    return checkMeterPartition('MTR-000001', (owner + 1) % 6, 6);
   },
 };
 

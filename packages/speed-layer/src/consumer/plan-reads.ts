@@ -5,6 +5,7 @@
  */
 import {
   checkKnownMeter,
+  checkMeterPartition,
   failure,
   makeDlqRecord,
   validateRead,
@@ -41,6 +42,13 @@ export interface ReadPlanContext {
   readonly validation: ReadValidationContext;
   /** When given, unknown meters go to the DLQ and substation/region come from it. */
   readonly topology: TopologyIndex | undefined;
+  /**
+   * Partitions of the reads topic. When given, an INTERVAL read on another partition than its
+   * meter's (its key is not its meter_id) goes to the DLQ as WRONG_PARTITION: applied here it would
+   * sit under keys no reader looks up, and a copy on the right partition would be counted twice in
+   * the grid sums.
+   */
+  readonly numPartitions?: number;
   readonly retentionDays: number;
   /** Messages per apply.lua call (the chunk's fence moves once per call). */
   readonly maxMessagesPerChunk: number;
@@ -72,6 +80,10 @@ function attributionOf(read: ValidIntervalRead, ctx: ReadPlanContext): GridAttri
     if (!known.ok) return { failure: known };
     substationId = known.topology.substation_id;
     region = known.topology.region;
+  }
+  if (ctx.numPartitions !== undefined) {
+    const misrouted = checkMeterPartition(read.meter_id, ctx.partition, ctx.numPartitions);
+    if (misrouted !== undefined) return { failure: misrouted };
   }
   return { transformerId: read.transformer_id, feederId: read.feeder_id, substationId, region };
 }
