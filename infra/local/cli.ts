@@ -16,6 +16,7 @@ import {
   type StopResult,
 } from './infra.ts';
 import { readLogTail } from './logs.ts';
+import { runRedisClusterCli } from './redis-cluster.ts';
 import { SERVICE_NAMES, type ServiceName } from './paths.ts';
 
 export type InfraCommand =
@@ -43,6 +44,7 @@ Commands:
   status   state, pid and address of each service
   logs     last lines of the service logs
   env      print the connection settings as \`export NAME=value\` lines
+  cluster  a local three-master Redis Cluster: cluster up|down|status|env (see cluster --help)
 
 Run \`pnpm ami infra <command> --help\` for a command's options.`;
 
@@ -186,6 +188,7 @@ const processIO: CliIO = {
 
 /** Runs `pnpm ami infra <argv…>` (argv = the arguments after `infra`); resolves to the exit code. */
 export async function runInfraCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  if (argv[0] === 'cluster') return runRedisClusterCli(argv.slice(1), io);
   let command: InfraCommand;
   try {
     command = parseInfraArgs(argv);

@@ -24,6 +24,7 @@ export { INFRA_ENV_NAMES, renderExports, shellQuote, type InfraEnv, type InfraEn
 export { InfraError, UsageError } from './errors.ts';
 export { SERVICE_NAMES, infraPaths, type InfraPaths, type ServiceName } from './paths.ts';
 export { MINIO_VERSION } from './minio.ts';
+export * from './redis-cluster.ts';
 export {
   CHROMIUM_PATH_ENV,
   chromiumVersion,

@@ -59,7 +59,8 @@ async function installWithApt(ctx: InfraContext): Promise<void> {
   });
 }
 
-async function requireRedisServer(ctx: InfraContext): Promise<string> {
+/** The redis-server binary (installed with apt-get when missing and we are root), checked for Redis 7+. */
+export async function requireRedisServer(ctx: InfraContext): Promise<string> {
   let bin = findExecutable('redis-server');
   if (bin === null) {
     await installWithApt(ctx);
@@ -76,7 +77,9 @@ async function requireRedisServer(ctx: InfraContext): Promise<string> {
 }
 
 async function ping(config: AmiConfig): Promise<boolean> {
-  const client = createRedis(config, {
+  // Always the single Redis of REDIS_URL, also when REDIS_CLUSTER_NODES points the platform at a cluster.
+  const single = { ...config, connection: { ...config.connection, redisClusterNodes: [] } };
+  const client = createRedis(single, {
     connectionName: 'ami-infra-health',
     overrides: {
       lazyConnect: true,

@@ -4,7 +4,7 @@
  * writers must agree on the view schemas. Values are checked against the simulator's truth.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis, createS3 } from '@ami/shared/clients';
+import { createKafka, createRedis, createS3, type RedisClient } from '@ami/shared/clients';
 import { localDate, localDayBounds, parseIsoInstant } from '@ami/shared/time';
 import {
   TZ,
@@ -16,7 +16,6 @@ import {
   type SimulatedFleet,
   type TestBuilder,
 } from '../../batch-layer/test/support/pipeline.ts';
-import type { Redis } from 'ioredis';
 import { applyToRealtimeView, type SeedRead } from '../../speed-layer/test/support/realtime-seed.ts';
 import { uniqueName } from '../../../test/support/config.ts';
 import { featureRoutes } from '../src/app.ts';
@@ -192,7 +191,7 @@ describe('API over the real batch pipeline', () => {
  * value, 0 = as simulated) to a realtime view under `prefix`, as the speed layer would.
  */
 async function applyRealtime(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   partitions: number,
   fleet: SimulatedFleet,

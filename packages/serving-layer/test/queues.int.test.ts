@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { createRedis, type Redis } from '@ami/shared/clients';
+import { createRedis, type RedisClient } from '@ami/shared/clients';
 import { BatchJobs } from '@ami/batch-layer/jobs/client';
 import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
 import { featureRoutes } from '../src/app.ts';
@@ -34,7 +34,7 @@ describe('queue UI at /queues over a real BullMQ queue', () => {
     AMI_BATCH_KEY_PREFIX: uniqueName('uiq'),
   });
   let deps: TestDeps;
-  let connection: Redis;
+  let connection: RedisClient;
   let jobs: BatchJobs;
   let api: TestApi;
   let jobId: string;

@@ -19,7 +19,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { AmiConfig } from '@ami/shared/config';
 import {
@@ -41,7 +41,7 @@ import { archivedEvent, archivedRead, quarantined, type QuarantinedMessage } fro
 export interface ArchiverDeps {
   readonly kafka: Kafka;
   readonly s3: S3Client;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly db: DuckDBInstance;
   readonly config: AmiConfig;
   readonly settings: ArchiverSettings;

@@ -10,7 +10,7 @@
  * removed only if no mark arrived meanwhile (same stamp); a mark that arrived during the build
  * raised the stamp and survives for the next sweep. Both operations are atomic Lua scripts.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { isValidLocalDate } from '@ami/shared/time';
 
 export interface DirtyDay {
@@ -44,7 +44,7 @@ export class DirtyDays {
   readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = dirtyDaysKey(prefix);

@@ -3,7 +3,7 @@
  * progress, list recent jobs. Needs no worker in-process.
  */
 import { FlowProducer, Queue, type Job, type JobState } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { isValidLocalDate, localDate } from '@ami/shared/time';
 import type { RestatementCause } from '@ami/shared/contracts';
 import { addBackfillFlow, backfillDates, childCounts } from './backfill.ts';
@@ -30,7 +30,7 @@ export interface JobProgressView {
 }
 
 export interface BatchJobsOptions {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly settings: BatchJobSettings;
   readonly timeZone: string;
   readonly now?: () => number;

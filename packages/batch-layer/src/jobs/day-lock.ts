@@ -7,7 +7,7 @@
  * the build runs; a crashed holder's lock expires by itself. Acquire is SET NX PX; renew and
  * release only act if the key still holds the owner's token (Lua compare-and-set).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 
 const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -34,7 +34,7 @@ export interface HeldDayLock {
 
 export class DayLocks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlMs: number,
   ) {}

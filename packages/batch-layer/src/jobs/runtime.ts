@@ -13,7 +13,7 @@ import {
   createRedis,
   createS3,
   openDuckDB,
-  type Redis,
+  type RedisClient,
 } from '@ami/shared/clients';
 import { speedLayerSettings } from '@ami/speed-layer/config';
 import type { ReconciliationReport } from '@ami/shared/contracts';
@@ -39,7 +39,7 @@ import { loadVeeParams } from '../vee/params.ts';
 import type { BatchJobSettings } from './settings.ts';
 
 export interface BatchRuntime {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly dirtyDays: DirtyDays;
   /** The catalog reader of the builder (also read by the metrics sampler). */
   readonly catalog: CatalogReader;

@@ -3,6 +3,8 @@
  * stalled-job recovery, concurrency. Exported as `batchJobSettings` for `pnpm ami config`.
  */
 import {
+  ConfigError,
+  connectionSettings,
   parse,
   readSettings,
   setting,
@@ -16,6 +18,29 @@ export function parseQueueName(raw: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new Error('must be 1–64 characters of [A-Za-z0-9._-]');
   return raw;
 }
+
+/**
+ * A BullMQ key prefix: like a queue name, optionally with one Redis Cluster hash tag (`{bull}`,
+ * `ami{batch}`), which cluster mode requires: BullMQ's scripts touch several keys of a queue at
+ * once, and only a shared hash tag keeps them in one slot.
+ */
+export function parseQueuePrefix(raw: string): string {
+  if (
+    raw.length > 66 ||
+    !/^[A-Za-z0-9._-]*(?:\{[A-Za-z0-9._-]+\})?[A-Za-z0-9._-]*$/.test(raw) ||
+    raw === ''
+  ) {
+    throw new Error('must be 1–64 characters of [A-Za-z0-9._-], optionally with one hash tag such as {bull}');
+  }
+  return raw;
+}
+
+/** True when `prefix` carries a Redis Cluster hash tag (a non-empty `{…}`). */
+export function hasHashTag(prefix: string): boolean {
+  return /\{[^{}]+\}/.test(prefix);
+}
+
+const inClusterMode = (env: Env): boolean => (env.REDIS_CLUSTER_NODES ?? '').trim() !== '';
 
 /** A five-field cron pattern (minute hour day-of-month month day-of-week); checked by shape only. */
 export function parseCron(raw: string): string {
@@ -35,9 +60,9 @@ export const batchJobSettings = {
   ),
   keyPrefix: setting(
     'AMI_BATCH_KEY_PREFIX',
-    'Redis key prefix of the BullMQ queue (BullMQ `prefix`)',
-    'bull',
-    parseQueueName,
+    'Redis key prefix of the BullMQ queue (BullMQ `prefix`); with REDIS_CLUSTER_NODES it must contain a hash tag such as `{bull}` (the default there), so that all keys of the queue lie in one cluster slot',
+    (env) => (inClusterMode(env) ? '{bull}' : 'bull'),
+    parseQueuePrefix,
   ),
   schedule: setting(
     'AMI_BATCH_SCHEDULE',
@@ -145,8 +170,22 @@ export const batchJobSettings = {
 
 export type BatchJobSettings = SettingsOf<typeof batchJobSettings>;
 
+/** Reads the settings; in cluster mode (REDIS_CLUSTER_NODES) the queue prefix must carry a hash tag. */
 export function loadBatchJobSettings(env: Env = process.env): BatchJobSettings {
-  return readSettings(batchJobSettings, env);
+  const settings = readSettings(batchJobSettings, env);
+  const { clusterNodes } = readSettings({ clusterNodes: connectionSettings.redisClusterNodes }, env);
+  if (clusterNodes.length > 0 && !hasHashTag(settings.keyPrefix)) {
+    throw new ConfigError([
+      {
+        env: batchJobSettings.keyPrefix.env,
+        value: settings.keyPrefix,
+        problem:
+          'must contain a Redis Cluster hash tag such as {bull} when REDIS_CLUSTER_NODES is set ' +
+          "(BullMQ's scripts touch several keys of the queue at once: they must share one slot)",
+      },
+    ]);
+  }
+  return settings;
 }
 
 /** Prometheus endpoint of a batch worker process (jobs/metrics.ts); a group of its own in `pnpm ami config`. */

@@ -9,7 +9,7 @@
  * AMI_BATCH_STALLED_INTERVAL_MS, at most AMI_BATCH_MAX_STALLED_COUNT times.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { Logger } from '@ami/shared/log';
 import type { DirtyDays } from '../archiver/dirty-days.ts';
 import type { DayBuilder } from '../rebuild/types.ts';
@@ -24,7 +24,7 @@ import { processSweep } from './sweep.ts';
 
 export interface BatchWorkerDeps {
   /** BullMQ connection: an ioredis client with maxRetriesPerRequest null (createRedis forBullMQ). */
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly builder: DayBuilder;
   readonly dirtyDays: DirtyDays;
   readonly settings: BatchJobSettings;

@@ -13,9 +13,8 @@
  * when listed there.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import { sqlPath, withConnection, type DuckDBInstance, type RedisClient } from '@ami/shared/clients';
 import { datePartition, s3Status, type CatalogReader, type PinnedCatalog } from '@ami/shared/catalog';
-import { sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
 import { validateReconciliationReport, type ReconciliationReport } from '@ami/shared/contracts';
 import {
   intervalIndexInLocalDay,
@@ -38,7 +37,7 @@ export class ReconciliationUnavailableError extends Error {
 }
 
 export interface RealtimeViewSource {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** AMI_SPEED_KEY_PREFIX. */
   readonly keyPrefix: string;
   /** Partitions of the reads topic (the realtime view keeps one key set per partition). */

@@ -3,7 +3,7 @@
  * produced. Key `<prefix>:{restatements}:cursor`; it only moves forward (Lua compare-and-set), so a
  * slow relay instance cannot move it back after a faster one advanced it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 
 const ADVANCE = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -19,7 +19,7 @@ export class RelayCursor {
   readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = restatementCursorKey(prefix);

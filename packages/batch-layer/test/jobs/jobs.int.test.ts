@@ -8,8 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedis } from '@ami/shared/clients';
+import { createRedis, type RedisClient } from '@ami/shared/clients';
 import { localDate, addLocalDays } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import { DirtyDays, dirtyDaysKey } from '../../src/archiver/dirty-days.ts';
@@ -96,7 +95,10 @@ async function finished(queue: Queue, id: string): Promise<Job> {
   });
 }
 
-const connection: Redis = createRedis(integrationConfig(), { forBullMQ: true, connectionName: 'jobs-it' });
+const connection: RedisClient = createRedis(integrationConfig(), {
+  forBullMQ: true,
+  connectionName: 'jobs-it',
+});
 const cleanups: (() => Promise<void>)[] = [];
 
 interface Harness {

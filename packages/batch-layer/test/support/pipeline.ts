@@ -7,10 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import {
+  createKafka,
+  openDuckDB,
+  S3ObjectCache,
+  type DuckDBInstance,
+  type RedisClient,
+} from '@ami/shared/clients';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CatalogReader } from '@ami/shared/catalog';
-import { S3ObjectCache, createKafka, openDuckDB, type DuckDBInstance } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { loadValidationConfig, type TopologyRow } from '@ami/shared/contracts';
 import { DEFAULT_TOU_CALENDAR, defaultEventCodeTable } from '@ami/shared/domain';
@@ -158,7 +163,7 @@ export async function waitFor(what: string, cond: () => Promise<boolean>, timeou
 /** Produces the messages and runs the real Archiver in-process until it has committed them all. */
 export async function archiveThroughKafka(
   s: BatchScenario,
-  deps: { s3: S3Client; redis: Redis },
+  deps: { s3: S3Client; redis: RedisClient },
   fleet: Pick<SimulatedFleet, 'reads' | 'events'>,
 ): Promise<void> {
   const kafka = createKafka(s.config, { logger: createLogger('batch-it-kafka', { level: 'silent' }) });

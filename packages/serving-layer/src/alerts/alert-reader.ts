@@ -4,7 +4,7 @@
  * `alert` = JSON), with the list filters of GET /v1/alerts. Pure filtering, Redis reads at the edge;
  * every stored record is checked with the shared alert contract before it is returned.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { validateAlert, type Alert } from '@ami/shared/contracts';
 import type { AlertSource, Severity } from '@ami/shared/domain';
 import { parseIsoInstant } from '@ami/shared/time';
@@ -79,7 +79,7 @@ export function matchesFilter(e: Pick<HistoryEntry, 'transition' | 'alert'>, f: 
 
 /** Open alerts (the active hash) matching `f`, newest opened_at first, at most `limit`. */
 export async function readOpenAlerts(
-  redis: Redis,
+  redis: RedisClient,
   keys: AlertKeys,
   f: AlertFilter,
   limit: number,
@@ -107,7 +107,7 @@ export interface HistoryPage {
  * the transition's event time (the watermark trails the clock), so older ids cannot match.
  */
 export async function readHistory(
-  redis: Redis,
+  redis: RedisClient,
   keys: AlertKeys,
   f: AlertFilter,
   only: TransitionName | undefined,

@@ -9,16 +9,15 @@
  *  - Feeders, their meters and the transformer → feeder map: the batch view `meter_daily` of the
  *    newest published day (one row per meter with its attribution), read once per catalog version.
  *    Receipt rate = meters reported / that day's meters of the feeder. Without a published day the
- *    feeders come from the realtime grid keys of the window's day (a bounded SCAN per partition),
+ *    feeders come from the realtime grid keys of the window's day (a bounded SCAN per partition and node),
  *    receipt rate is null and alerts are not attributed.
  *  - Active alerts: transformer alerts count for the feeder of the transformer, meter alerts for
  *    the feeder of the meter (looked up in the same meter_daily), feeder alerts for the feeder;
  *    the rest (substation, region, unknown entities) are `unattributed`.
  */
-import type { Redis } from 'ioredis';
+import { scanTargets, sqlPath, type DuckDBConnection, type RedisClient } from '@ami/shared/clients';
 import type { Alert } from '@ami/shared/contracts';
 import type { PinnedCatalog } from '@ami/shared/catalog';
-import { sqlPath, type DuckDBConnection } from '@ami/shared/clients';
 import { INTERVAL_MS, intervalIndexInLocalDay, localDate } from '@ami/shared/time';
 import { readGridDay } from '@ami/speed-layer';
 import { GRID_LEVEL_CODES, partitionTag } from '@ami/speed-layer/realtime-view/keys';
@@ -29,7 +28,7 @@ export type WatermarkSource = 'alert-engine' | 'clock';
 
 /** The shared alert watermark (module comment) and where it came from. */
 export async function overviewWatermark(
-  redis: Redis,
+  redis: RedisClient,
   keys: AlertKeys,
   nowMs: number,
   instanceTimeoutMs: number,
@@ -127,7 +126,7 @@ export async function feedersOfMeters(
  * partition, at most `maxCalls` SCAN calls per partition and `maxFeeders` ids in all.
  */
 export async function scanRealtimeFeeders(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   partitions: number,
   date: string,
@@ -135,18 +134,22 @@ export async function scanRealtimeFeeders(
   maxFeeders: number,
 ): Promise<string[]> {
   const ids = new Set<string>();
+  // SCAN is per node: the single Redis, or every master of a cluster (the budget applies per node).
+  const nodes = await scanTargets(redis);
   for (let p = 0; p < partitions; p++) {
     const head = `${partitionTag(prefix, p)}:g:${GRID_LEVEL_CODES.feeder}:`;
     const pattern = `${head.replace(/[*?[\]\\]/g, '\\$&')}*:${date}`;
-    let cursor = '0';
-    for (let call = 0; call < maxCalls; call++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      for (const k of keys) {
-        ids.add(k.slice(head.length, k.length - date.length - 1));
-        if (ids.size >= maxFeeders) return [...ids].sort();
+    for (const node of nodes) {
+      let cursor = '0';
+      for (let call = 0; call < maxCalls; call++) {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        for (const k of keys) {
+          ids.add(k.slice(head.length, k.length - date.length - 1));
+          if (ids.size >= maxFeeders) return [...ids].sort();
+        }
+        cursor = next;
+        if (cursor === '0') break;
       }
-      cursor = next;
-      if (cursor === '0') break;
     }
   }
   return [...ids].sort();
@@ -163,7 +166,7 @@ export interface FeederWindow {
 
 /** Each feeder's realtime window starting at `startMs` (summed over partitions). */
 export async function readFeederWindows(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   partitions: number,
   timeZone: string,

@@ -10,7 +10,7 @@
  * A `: heartbeat` comment is written whenever `heartbeatMs` pass without an event.
  */
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { AlertKeys } from '@ami/speed-layer/alerts/keys';
 import { historyEntryOf, type HistoryEntry } from './alert-reader.ts';
 
@@ -52,7 +52,7 @@ async function write(res: ServerResponse, chunk: string): Promise<boolean> {
  * older ones were left out. The cursor to continue from is the last one replayed, else `lastId`.
  */
 export async function missedSince(
-  redis: Redis,
+  redis: RedisClient,
   keys: AlertKeys,
   lastId: string,
   max: number,
@@ -70,7 +70,7 @@ export async function missedSince(
 }
 
 /** Id of the newest history entry ('0-0' when the stream is empty or absent). */
-export async function latestId(redis: Redis, keys: AlertKeys): Promise<string> {
+export async function latestId(redis: RedisClient, keys: AlertKeys): Promise<string> {
   const last = await redis.xrevrange(keys.history, '+', '-', 'COUNT', 1);
   return last[0]?.[0] ?? '0-0';
 }
@@ -80,7 +80,7 @@ export async function latestId(redis: Redis, keys: AlertKeys): Promise<string> {
  * dedicated connection (the caller created it and closes it; closing it ends a blocked XREAD).
  */
 export async function streamAlerts(
-  conn: Redis,
+  conn: RedisClient,
   keys: AlertKeys,
   res: ServerResponse,
   lastEventId: string | undefined,

@@ -5,7 +5,7 @@
  * The transformers of a feeder come from the feeder roster of the newest published day (the same
  * meter_daily roster /v1/realtime/overview uses).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { INTERVAL_MS, intervalIndexInLocalDay, localDate } from '@ami/shared/time';
 import { readGridDay } from '@ami/speed-layer';
 import type { GridWindow } from '@ami/speed-layer/realtime-view/layout';
@@ -56,7 +56,7 @@ export interface TransformerVoltage {
  * and local date the windows touch).
  */
 export async function readTransformerVoltages(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   partitions: number,
   timeZone: string,

@@ -3,7 +3,7 @@
  * check that fails or runs out of time makes the API not ready (503). Optional checks (Kafka: the
  * API answers without it) are reported but do not fail readiness.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { CatalogReader } from '@ami/shared/catalog';
 
 export interface ReadinessCheck {
@@ -23,7 +23,7 @@ export interface CheckResult {
 }
 
 /** Redis answers PING. */
-export function redisCheck(redis: Redis): ReadinessCheck {
+export function redisCheck(redis: RedisClient): ReadinessCheck {
   return {
     name: 'redis',
     required: true,

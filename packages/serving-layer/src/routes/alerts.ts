@@ -14,7 +14,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '@ami/shared/clients';
 import { AlertSchema } from '@ami/shared/contracts';
 import { AlertSourceSchema, SeveritySchema } from '@ami/shared/domain';
 import { formatIsoOffset, localDate, parseIsoInstant } from '@ami/shared/time';
@@ -286,7 +286,7 @@ export function createAlertsRoutes(options: Partial<AlertsRoutesOptions> = {}): 
           );
         streamsPerKey.set(who, open + 1);
 
-        const conn: Redis = deps.redis.duplicate();
+        const conn: RedisClient = duplicateClient(deps.redis);
         conn.on('error', () => undefined);
         const abort = new AbortController();
         const res = reply.raw;

@@ -4,10 +4,9 @@
  * routes with TypeBox schemas and protects each with `ctx.authorize([...roles])`.
  */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { DuckDBInstance, RedisClient } from '@ami/shared/clients';
 import type { CatalogReader } from '@ami/shared/catalog';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DuckDBInstance } from '@ami/shared/clients';
 import type { BatchJobs } from '@ami/batch-layer/jobs/client';
 import type { EditStore } from '@ami/batch-layer/edits/edit-store';
 import type { ApiCaller } from '../auth/key-store.ts';
@@ -18,7 +17,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Shared clients and settings every route may use (created once by main.ts / tests). */
 export interface ServingDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Reader of the batch views; pin once per request (`catalog.withPinned`). */
   readonly catalog: CatalogReader;
   /** DuckDB for queries over cached view files (parameterised SQL only). */

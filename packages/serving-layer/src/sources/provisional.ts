@@ -4,7 +4,7 @@
  * `{rv:p}:days` (the retention sweep removes them), so a long request after a stale watermark costs
  * one HKEYS per partition, not one GET per requested day.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { INTERVAL_MS, intervalStartsOfLocalDay } from '@ami/shared/time';
 import { readGridDay, readMeterDay, type GridLevel } from '@ami/speed-layer';
@@ -12,7 +12,7 @@ import { daysKey } from '@ami/speed-layer/realtime-view/keys';
 import type { ProvisionalGridWindow, ProvisionalMeterInterval } from '../merge/index.ts';
 
 export interface RealtimeSource {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   readonly partitions: number;
   readonly timeZone: string;
@@ -21,13 +21,11 @@ export interface RealtimeSource {
 /** The subset of `dates` that any of `partitions` holds, in the order given. */
 async function heldDates(src: RealtimeSource, partitions: readonly number[], dates: readonly string[]) {
   if (dates.length === 0) return [];
-  const pipeline = src.redis.pipeline();
-  for (const p of partitions) pipeline.hkeys(daysKey(src.keyPrefix, p));
+  // One HKEYS per partition sent together (not a pipeline: in a Redis Cluster the partitions' hash
+  // tags put the registries on different nodes, and an ioredis pipeline must stay on one node).
+  const registries = await Promise.all(partitions.map((p) => src.redis.hkeys(daysKey(src.keyPrefix, p))));
   const held = new Set<string>();
-  for (const [err, keys] of (await pipeline.exec()) ?? []) {
-    if (err) throw err;
-    for (const d of keys as string[]) held.add(d);
-  }
+  for (const keys of registries) for (const d of keys) held.add(d);
   return dates.filter((d) => held.has(d));
 }
 

@@ -30,6 +30,12 @@ export const infraPortSettings = {
   redisPort: setting('AMI_REDIS_PORT', 'Local Redis port', '6379', parse.port),
   minioPort: setting('AMI_MINIO_PORT', 'Local MinIO S3 API port', '9000', parse.port),
   minioConsolePort: setting('AMI_MINIO_CONSOLE_PORT', 'Local MinIO console port', '9001', parse.port),
+  redisClusterPort: setting(
+    'AMI_REDIS_CLUSTER_PORT',
+    'First port of the local three-master Redis Cluster (`pnpm ami infra cluster up`): it uses this port and the next two, and each port + 10000 for the cluster bus',
+    '7001',
+    parse.int(1, 55_533),
+  ),
 } as const satisfies SettingsSpec;
 
 const portOf = (name: string, fallback: string) => (env: Env) => {
@@ -50,6 +56,12 @@ export const connectionSettings = {
     'Redis URL (redis:// or rediss://); when set, no local Redis is provisioned',
     (env) => `redis://127.0.0.1:${portOf('AMI_REDIS_PORT', '6379')(env)}`,
     parse.url(['redis:', 'rediss:']),
+  ),
+  redisClusterNodes: setting(
+    'REDIS_CLUSTER_NODES',
+    'Comma-separated host:port of Redis Cluster nodes (a few are enough, the client discovers the rest); when set, every process uses the cluster instead of the single Redis of REDIS_URL, whose username, password and rediss: (TLS) then apply to every node',
+    '',
+    (raw): readonly string[] => (raw.trim() === '' ? [] : parse.hostPortList(raw)),
   ),
   s3Endpoint: setting(
     'S3_ENDPOINT',

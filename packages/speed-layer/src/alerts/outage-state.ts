@@ -5,7 +5,7 @@
  * transformer is bounded by its meter count; keys expire after the replay horizon.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { OPEN_OUTAGE_SCORE, type AlertKeys } from './keys.ts';
 import type { MeterEventTime } from './rules.ts';
 
@@ -14,7 +14,7 @@ const COMMAND = 'amiAlertOutage';
 
 type OutageCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
 
-function outageCommand(redis: Redis): OutageCommand {
+function outageCommand(redis: RedisClient): OutageCommand {
   const r = redis as unknown as Record<string, OutageCommand | undefined>;
   if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: OUTAGE_LUA });
   const fn = r[COMMAND];
@@ -50,7 +50,7 @@ export class OutageState {
   private readonly run: OutageCommand;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: AlertKeys,
     private readonly windowMs: number,
     private readonly ttlMs: number,

@@ -9,7 +9,7 @@
  * delete resends the same records, byte-identical, same alert id); nothing is lost.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { Producer } from 'kafkajs';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { alertTopicOf, type AlertTopicKey } from '@ami/shared/domain';
@@ -27,7 +27,7 @@ const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.
 
 type TransitionCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
 
-function transitionCommand(redis: Redis): TransitionCommand {
+function transitionCommand(redis: RedisClient): TransitionCommand {
   const r = redis as unknown as Record<string, TransitionCommand | undefined>;
   if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: STORE_LUA });
   const fn = r[COMMAND];
@@ -61,7 +61,7 @@ export class AlertStore {
   private readonly run: TransitionCommand;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     private readonly opts: AlertStoreOptions,
   ) {
     this.keys = alertKeys(opts.keyPrefix);

@@ -2,11 +2,11 @@
  * The retention sweep (I/O around policy.ts): per partition, read the registry of dates and the
  * fence, decide, then drop. A drop first moves the fence's `retainFrom` (so apply.lua stops
  * writing that date: a late read cannot recreate a dropped day), then deletes the date's keys
- * with SCAN + UNLINK, then removes the date from the registry. A crash in between is repaired by
+ * with SCAN (on every master of a Redis Cluster) + UNLINK, then removes the date from the registry. A crash in between is repaired by
  * the next sweep, which sees the date still registered and deletes again. Safe to run from several
  * instances at once (every step is idempotent); the consumer runs it on a timer.
  */
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from '@ami/shared/clients';
 import type { Logger } from '@ami/shared/log';
 import { daysKey, fenceKey, partitionTag } from '../realtime-view/keys.ts';
 import { decideRetention, type RetentionPolicy } from './policy.ts';
@@ -15,7 +15,7 @@ import { decideRetention, type RetentionPolicy } from './policy.ts';
 export type BatchWatermarkSource = () => Promise<number | null>;
 
 export interface SweepOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   /** Partitions of the reads topic: all of them are swept (0 … partitionCount − 1). */
   readonly partitionCount: number;
@@ -39,15 +39,15 @@ export function coveredSinceKey(prefix: string): string {
   return `{${prefix}}:retention:covered`;
 }
 
-async function deleteDate(redis: Redis, tag: string, date: string): Promise<number> {
+/**
+ * SCAN runs per node (every master of a cluster); the keys found share the partition's hash tag,
+ * so one UNLINK per batch stays within one slot.
+ */
+async function deleteDate(redis: RedisClient, tag: string, date: string): Promise<number> {
   let deleted = 0;
   for (const kind of ['m', 'g']) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${tag}:${kind}:*:${date}`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
+    for await (const keys of scanKeys(redis, `${tag}:${kind}:*:${date}`))
+      deleted += await redis.unlink(...keys);
   }
   return deleted;
 }

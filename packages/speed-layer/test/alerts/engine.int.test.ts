@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { createKafka, createRedis, type RedisClient } from '@ami/shared/clients';
 import type { Producer } from 'kafkajs';
 import type { AmiConfig } from '@ami/shared/config';
-import { createKafka, createRedis } from '@ami/shared/clients';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { DEFAULT_ALERT_RULES, defaultEventCodeTable } from '@ami/shared/domain';
 import { formatIsoUtc, parseIsoInstant } from '@ami/shared/time';
@@ -65,7 +64,7 @@ describe('alert engine against real Redis and Kafka', () => {
     alertPrefix: string,
     viewPrefix: string,
     feed: Feed,
-    opts: { producer?: Producer; client?: Redis } = {},
+    opts: { producer?: Producer; client?: RedisClient } = {},
   ) {
     return new AlertEngine({
       redis: opts.client ?? redis,

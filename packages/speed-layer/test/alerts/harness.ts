@@ -5,7 +5,7 @@
  * Also an independent model of the expected alerts, computed from the messages, the truth file's
  * fault lines and the topology with plain maps (no engine code).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import {
   buildTopologyIndex,
   validateEvent,
@@ -102,7 +102,7 @@ export class ViewFeeder {
   private readonly topology: TopologyIndex;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly prefix: string,
     readonly partitions: number,
     rows: readonly TopologyRow[],

@@ -2,13 +2,13 @@
  * Reads the realtime view back through the public readers and returns it in the model's shape,
  * so a test can assert `toEqual(model)` with exact integers.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { localDayBounds } from '@ami/shared/time';
 import { hourSlotStartMs, readGridDay, readMeterDay, type GridLevel } from '../../src/index.ts';
 import { TZ, type Meter, type Model, type ModelWindow } from './fleet.ts';
 
 export async function viewAsModel(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   partitions: number,
   meters: readonly Meter[],

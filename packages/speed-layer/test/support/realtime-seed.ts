@@ -5,7 +5,7 @@
  * second seeding of the same view is applied too. Used by the tests of every layer that reads the
  * realtime view (serving routes, reconciliation).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { validateRead } from '@ami/shared/contracts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, INTERVAL_MS } from '@ami/shared/time';
@@ -69,7 +69,7 @@ export function intervalReadMessage(r: {
 }
 
 export async function applyToRealtimeView(
-  redis: Redis,
+  redis: RedisClient,
   opts: SeedOptions,
   reads: Iterable<SeedRead>,
 ): Promise<void> {

@@ -6,7 +6,7 @@
  * message kinds, which are extra messages); gaps, spikes, stuck meters and outages change what the
  * head-end reports, so the truth is not what the provisional view can show there.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { TopologyRow } from '@ami/shared/contracts';
 import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared/time';
 import { NO_FAULTS, Simulation, topologyRow, type FaultRates, type MessageSink } from '@ami/simulator';
@@ -126,7 +126,7 @@ export function expectedFromTruth(run: SimRun): TruthView {
 
 /** The same reduction of what Redis holds, read through the public readers. */
 export async function realtimeViewOf(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   partitions: number,
   run: SimRun,
