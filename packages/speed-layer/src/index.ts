@@ -28,7 +28,9 @@ export {
   dayPhase,
   trailerOffset,
   decodeGridDay,
+  decodeGridWindows,
   decodeMeterDay,
+  meterDayPresence,
   hourSlot,
   hourSlotStartMs,
   mergeGridWindows,
@@ -53,7 +55,7 @@ export {
   type ApplyResult,
   type PartitionFence,
 } from './realtime-view/apply.ts';
-export { readGridDay, readMeterDay } from './realtime-view/read-view.ts';
+export { readGridDay, readGridWindows, readMeterDay, readMeterPresence } from './realtime-view/read-view.ts';
 export { PartitionWatermarks, isBeyondRetention, type WatermarkOptions } from './watermark.ts';
 export {
   planReadBatch,

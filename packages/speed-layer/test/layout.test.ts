@@ -12,7 +12,9 @@ import {
   checkLimitsFitLayout,
   compareSlotVersions,
   decodeGridDay,
+  decodeGridWindows,
   decodeMeterDay,
+  meterDayPresence,
   fenceKey,
   gridDayKey,
   hourSlot,
@@ -196,8 +198,17 @@ describe('decoders', () => {
     // a day starting half an hour past the UTC hour: slot 1 is still in hour slot 0, slot 2 is not
     md.writeUInt8(2, 2);
     expect(decodeMeterDay(md).hourlyWh.slice(0, 4)).toEqual([0, 0, 7, 0]);
+    // presence of a few slots without decoding the day, also from a prefix of the string
+    const asked = [0, 6, 7, 8, 9, 95, 96, 99];
+    const expected = asked.map((i) => decodeMeterDay(md).intervals[i] !== undefined);
+    expect(expected.filter(Boolean)).toHaveLength(2);
+    expect(meterDayPresence(md, asked)).toEqual(expected);
+    expect(meterDayPresence(md.subarray(0, 3 + 9 * SLOT_BYTES), [6, 7, 8])).toEqual([false, true, true]);
+    expect(meterDayPresence(md.subarray(0, 3 + 8 * SLOT_BYTES), [7, 8])).toEqual([true, false]);
+    expect(meterDayPresence(null, [7])).toEqual([false]);
     md.writeUInt8(1, 0);
     expect(() => decodeMeterDay(md)).toThrow(/format 1/);
+    expect(() => meterDayPresence(md, [7])).toThrow(/format 1/);
 
     const g = Buffer.alloc(100 * GRID_RECORD_BYTES);
     const w = 3 * GRID_RECORD_BYTES;
@@ -222,5 +233,14 @@ describe('decoders', () => {
       metersReported: 4,
       voltageMinCv: 22000,
     });
+
+    // a GETRANGE from window 2 on: the same records, relative to the range's start
+    const range = g.subarray(2 * GRID_RECORD_BYTES, 5 * GRID_RECORD_BYTES);
+    expect(decodeGridWindows(range, 3)).toEqual(decodeGridDay(g).slice(2, 5));
+    // records the buffer does not hold completely are empty
+    const cut = decodeGridWindows(g.subarray(2 * GRID_RECORD_BYTES, 4 * GRID_RECORD_BYTES + 20), 3);
+    expect(cut[1]).toEqual(win);
+    expect(cut[2]).toEqual(decodeGridDay(null)[0]);
+    expect(decodeGridWindows(Buffer.alloc(0), 2)).toEqual([decodeGridDay(null)[0], decodeGridDay(null)[0]]);
   });
 });

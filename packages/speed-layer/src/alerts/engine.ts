@@ -12,7 +12,7 @@
  * no per-meter state in memory: comm loss is derived from the realtime view's meter-day slots.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { Producer } from 'kafkajs';
 import { alertDedupKey, type Alert, type ValidEvent } from '@ami/shared/contracts';
 import type { TopicConfig } from '@ami/shared/config';
@@ -26,10 +26,10 @@ import {
 import type { Logger } from '@ami/shared/log';
 import { counter, type Registry } from '@ami/shared/metrics';
 import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared/time';
-import { readGridDay, readMeterDay } from '../realtime-view/read-view.ts';
+import { readGridWindows, readMeterPresence } from '../realtime-view/read-view.ts';
 import type { GridWindow } from '../realtime-view/layout.ts';
 import { openAlert, type OpenSpec } from './alert-record.ts';
-import { EMPTY_OUTAGE_SNAPSHOT, OutageState, type OutageSnapshot } from './outage-state.ts';
+import { EMPTY_OUTAGE_SNAPSHOT, OutageState } from './outage-state.ts';
 import type { TransformerRoster } from './roster.ts';
 import {
   WINDOW_MS,
@@ -53,9 +53,11 @@ const CURSOR_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 
 /** Transformers evaluated concurrently (each needs a few Redis reads). */
 const TRANSFORMER_CONCURRENCY = 64;
+/** Transformers whose windows are read together (one pipeline per partition and local date). */
+const GRID_READ_BATCH = 1024;
 
 export interface AlertEngineDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Producer for the alert topics; without one the outbox is kept for another instance to drain. */
   readonly producer?: Producer;
   readonly topics: Pick<TopicConfig, AlertTopicKey>;
@@ -95,6 +97,12 @@ interface EngineMetrics {
   skipped: ReturnType<typeof counter>;
   produced: ReturnType<typeof counter>;
   replays: ReturnType<typeof counter>;
+}
+
+/** One 15-minute window as a slot of a local day's realtime-view strings. */
+interface WindowSlot {
+  readonly date: string;
+  readonly index: number;
 }
 
 function alignDown(ms: number): number {
@@ -418,9 +426,11 @@ export class AlertEngine {
     endMs: number,
     out: AlertTransition[] = [],
   ): Promise<AlertTransition[]> {
-    const { roster, rules } = this.deps;
+    const { roster, rules, timeZone: tz } = this.deps;
     const k = rules.commLossIntervals;
     const starts = Array.from({ length: k }, (_, i) => startMs - (k - 1 - i) * WINDOW_MS);
+    const slots = starts.map((s) => ({ date: localDate(s, tz), index: intervalIndexInLocalDay(s, tz) }));
+    const dates = [...new Set(slots.map((s) => s.date))];
     const openKeys = await this.store.openKeys();
     const outageTx = await this.outages.transformersSince(starts[0] ?? startMs);
     const commLossOpen = new Map<string, string[]>();
@@ -433,55 +443,99 @@ export class AlertEngine {
       list.push(meterId);
       commLossOpen.set(tx, list);
     }
-    const ids = roster.transformerIds;
-    for (let i = 0; i < ids.length; i += TRANSFORMER_CONCURRENCY) {
-      const chunk = ids.slice(i, i + TRANSFORMER_CONCURRENCY);
-      const results = await Promise.all(
-        chunk.map((tx) =>
-          this.evaluateTransformer(tx, starts, openKeys, outageTx.has(tx), commLossOpen.get(tx) ?? []),
-        ),
+    // Transformers with neither active meters nor open comm-loss alerts have nothing to evaluate.
+    const todo = roster.transformerIds
+      .map((tx) => ({ tx, active: roster.activeMeters(tx, startMs), clOpen: commLossOpen.get(tx) ?? [] }))
+      .filter((t) => t.active.length > 0 || t.clOpen.length > 0);
+    for (let b = 0; b < todo.length; b += GRID_READ_BATCH) {
+      const block = todo.slice(b, b + GRID_READ_BATCH);
+      const windows = await this.gridWindows(
+        block.map((t) => t.tx),
+        slots,
+        dates,
       );
-      for (const r of results) out.push(...r);
+      for (let i = 0; i < block.length; i += TRANSFORMER_CONCURRENCY) {
+        const results = await Promise.all(
+          block
+            .slice(i, i + TRANSFORMER_CONCURRENCY)
+            .map((t) =>
+              this.evaluateTransformer(
+                t.tx,
+                { starts, slots, dates },
+                t.active,
+                windows.get(t.tx) ?? [],
+                openKeys,
+                outageTx.has(t.tx),
+                t.clOpen,
+              ),
+            ),
+        );
+        for (const r of results) out.push(...r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per transformer, its window (summed over the partitions) in each of `slots`: only those records,
+   * read for the whole chunk in one pipeline per partition and date.
+   */
+  private async gridWindows(
+    txs: readonly string[],
+    slots: readonly WindowSlot[],
+    dates: readonly string[],
+  ): Promise<Map<string, (GridWindow | undefined)[]>> {
+    const byDate = new Map<string, { from: number; windows: Map<string, GridWindow[]> }>();
+    await Promise.all(
+      dates.map(async (date) => {
+        const indexes = slots.filter((s) => s.date === date).map((s) => s.index);
+        const from = Math.min(...indexes);
+        const windows = await readGridWindows(
+          this.deps.redis,
+          this.deps.viewKeyPrefix,
+          this.deps.numPartitions,
+          'transformer',
+          txs,
+          date,
+          from,
+          Math.max(...indexes),
+        );
+        byDate.set(date, { from, windows });
+      }),
+    );
+    const out = new Map<string, (GridWindow | undefined)[]>();
+    for (const tx of txs) {
+      out.set(
+        tx,
+        slots.map((s) => {
+          const d = byDate.get(s.date);
+          return d?.windows.get(tx)?.[s.index - d.from];
+        }),
+      );
     }
     return out;
   }
 
   private async evaluateTransformer(
     tx: string,
-    starts: readonly number[],
+    span: { starts: readonly number[]; slots: readonly WindowSlot[]; dates: readonly string[] },
+    active: readonly string[],
+    gridWindows: readonly (GridWindow | undefined)[],
     openKeys: ReadonlySet<string>,
     hasOutageState: boolean,
     commLossOpen: readonly string[],
   ): Promise<AlertTransition[]> {
     const out: AlertTransition[] = [];
-    const { roster, rules, timeZone: tz } = this.deps;
+    const { rules } = this.deps;
+    const { starts, slots, dates } = span;
     const startMs = starts[starts.length - 1] as number;
     const endMs = startMs + WINDOW_MS;
-    const active = roster.activeMeters(tx, startMs);
     if (active.length === 0 && commLossOpen.length === 0) return out;
 
-    const slots = starts.map((s) => ({ date: localDate(s, tz), index: intervalIndexInLocalDay(s, tz) }));
-    const dates = [...new Set(slots.map((s) => s.date))];
-    const days = new Map<string, GridWindow[]>();
-    const [snapshot] = await Promise.all([
-      hasOutageState ? this.outages.snapshot(tx) : Promise.resolve<OutageSnapshot>(EMPTY_OUTAGE_SNAPSHOT),
-      ...dates.map(async (date) =>
-        days.set(
-          date,
-          await readGridDay(
-            this.deps.redis,
-            this.deps.viewKeyPrefix,
-            this.deps.numPartitions,
-            'transformer',
-            tx,
-            date,
-          ),
-        ),
-      ),
-    ]);
+    const snapshot = hasOutageState ? await this.outages.snapshot(tx) : EMPTY_OUTAGE_SNAPSHOT;
     const activeSet = new Set(active);
-    const windows = slots.map((s, i) => {
-      const w = days.get(s.date)?.[s.index];
+    const windows = slots.map((_, i) => {
+      const w = gridWindows[i];
       const ws = starts[i] as number;
       const out = [...metersOutDuring(snapshot.gasps, snapshot.restores, ws, ws + WINDOW_MS)].filter((m) =>
         activeSet.has(m),
@@ -570,27 +624,34 @@ export class AlertEngine {
   /** For each meter, whether it has a read in each of the windows `slots` (from its meter-days). */
   private async presence(
     meters: readonly string[],
-    slots: readonly { date: string; index: number }[],
+    slots: readonly WindowSlot[],
     dates: readonly string[],
   ): Promise<Map<string, boolean[]>> {
-    const out = new Map<string, boolean[]>();
+    const byDate = new Map<string, { indexes: number[]; present: Map<string, boolean[]> }>();
     await Promise.all(
-      meters.map(async (m) => {
-        const days = new Map<string, Awaited<ReturnType<typeof readMeterDay>>>();
-        await Promise.all(
-          dates.map(async (date) =>
-            days.set(
-              date,
-              await readMeterDay(this.deps.redis, this.deps.viewKeyPrefix, this.deps.numPartitions, m, date),
-            ),
-          ),
+      dates.map(async (date) => {
+        const indexes = slots.filter((s) => s.date === date).map((s) => s.index);
+        const present = await readMeterPresence(
+          this.deps.redis,
+          this.deps.viewKeyPrefix,
+          this.deps.numPartitions,
+          meters,
+          date,
+          indexes,
         );
-        out.set(
-          m,
-          slots.map((s) => days.get(s.date)?.intervals[s.index] !== undefined),
-        );
+        byDate.set(date, { indexes, present });
       }),
     );
+    const out = new Map<string, boolean[]>();
+    for (const m of meters) {
+      out.set(
+        m,
+        slots.map((s) => {
+          const d = byDate.get(s.date);
+          return d?.present.get(m)?.[d.indexes.indexOf(s.index)] === true;
+        }),
+      );
+    }
     return out;
   }
 

@@ -160,6 +160,26 @@ export function decodeMeterDay(buf: Buffer | null): MeterDay {
   return { dailyWh, hourlyWh, intervals };
 }
 
+/**
+ * Whether a meter-day string has a read in each interval slot of `indexes` — the same answer as
+ * `decodeMeterDay(buf).intervals[i] !== undefined`, without decoding the rest. `buf` may be the
+ * string's prefix (a GETRANGE from 0) as long as it reaches past the last slot asked for; a slot
+ * beyond the buffer or the day's interval count has no read.
+ */
+export function meterDayPresence(buf: Buffer | null, indexes: readonly number[]): boolean[] {
+  if (buf === null || buf.length === 0) return indexes.map(() => false);
+  if (buf.length < HEADER_BYTES) throw new RangeError(`meter-day value too short: ${buf.length} bytes`);
+  const format = buf.readUInt8(0);
+  if (format !== METER_DAY_FORMAT)
+    throw new RangeError(`meter-day format ${format}, expected ${METER_DAY_FORMAT}`);
+  const slots = buf.readUInt8(1);
+  if (slots > INTERVAL_SLOTS) throw new RangeError(`meter-day value cannot hold ${slots} slots`);
+  return indexes.map((i) => {
+    const o = HEADER_BYTES + i * SLOT_BYTES;
+    return i >= 0 && i < slots && buf.length >= o + SLOT_BYTES && (buf.readUInt8(o) & 1) === 1;
+  });
+}
+
 /** One 15-minute window of a grid entity (of one partition, or summed over partitions). */
 export interface GridWindow {
   readonly energyWh: number;
@@ -182,29 +202,41 @@ export const EMPTY_GRID_WINDOW: GridWindow = {
   voltageMaxCv: null,
 };
 
-/** Decodes a grid-day string into INTERVAL_SLOTS windows (missing ones are EMPTY_GRID_WINDOW). */
-export function decodeGridDay(buf: Buffer | null): GridWindow[] {
+/** Decodes the grid record at byte `o` of `buf` (the caller checks it is complete). */
+function decodeGridRecord(buf: Buffer, o: number): GridWindow {
+  const metersReported = buf.readUIntBE(o + 6, 3);
+  const vmin = buf.readUInt16BE(o + 17);
+  const vmax = buf.readUInt16BE(o + 19);
+  return {
+    energyWh: buf.readIntBE(o, 6),
+    metersReported,
+    estimatedCount: buf.readUIntBE(o + 9, 3),
+    voltageSumCv: buf.readUIntBE(o + 12, 5),
+    voltageCount: metersReported,
+    voltageMinCv: vmin === 0 ? null : vmin - 1,
+    voltageMaxCv: vmax === 0 ? null : vmax - 1,
+  };
+}
+
+/**
+ * Decodes `count` consecutive grid records from the start of `buf` — a whole grid-day string, or a
+ * GETRANGE of one from a window's offset (window i at i × GRID_RECORD_BYTES). A record the buffer
+ * does not hold completely (missing key, string not grown that far) is EMPTY_GRID_WINDOW.
+ */
+export function decodeGridWindows(buf: Buffer | null, count: number): GridWindow[] {
   const out: GridWindow[] = [];
-  for (let i = 0; i < INTERVAL_SLOTS; i++) {
+  for (let i = 0; i < count; i++) {
     const o = i * GRID_RECORD_BYTES;
-    if (buf === null || buf.length < o + GRID_RECORD_BYTES) {
-      out.push(EMPTY_GRID_WINDOW);
-      continue;
-    }
-    const metersReported = buf.readUIntBE(o + 6, 3);
-    const vmin = buf.readUInt16BE(o + 17);
-    const vmax = buf.readUInt16BE(o + 19);
-    out.push({
-      energyWh: buf.readIntBE(o, 6),
-      metersReported,
-      estimatedCount: buf.readUIntBE(o + 9, 3),
-      voltageSumCv: buf.readUIntBE(o + 12, 5),
-      voltageCount: metersReported,
-      voltageMinCv: vmin === 0 ? null : vmin - 1,
-      voltageMaxCv: vmax === 0 ? null : vmax - 1,
-    });
+    out.push(
+      buf === null || buf.length < o + GRID_RECORD_BYTES ? EMPTY_GRID_WINDOW : decodeGridRecord(buf, o),
+    );
   }
   return out;
+}
+
+/** Decodes a grid-day string into INTERVAL_SLOTS windows (missing ones are EMPTY_GRID_WINDOW). */
+export function decodeGridDay(buf: Buffer | null): GridWindow[] {
+  return decodeGridWindows(buf, INTERVAL_SLOTS);
 }
 
 function minOf(a: number | null, b: number | null): number | null {
