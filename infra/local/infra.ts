@@ -66,6 +66,16 @@ export interface ServiceStatus {
 export interface InfraOptions {
   /** Progress lines ("kafka: started (pid 123)"); silent when omitted. */
   readonly log?: (line: string) => void;
+  /**
+   * The environment the configuration comes from (default process.env): another AMI_CACHE_DIR and
+   * port settings give a second, private instance (private-instance.ts).
+   */
+  readonly env?: Env;
+}
+
+export interface InfraDownOptions extends InfraOptions {
+  /** Stop only these services (default: all three). */
+  readonly services?: readonly ServiceName[];
 }
 
 export interface InfraUpResult {
@@ -108,7 +118,7 @@ export function infraEnv(): InfraEnv {
 
 /** `infra up`: see ensureInfra; also returns each service's status. */
 export async function infraUp(opts: InfraOptions = {}): Promise<InfraUpResult> {
-  const { ctx, external } = setup(opts);
+  const { ctx, external } = setup(opts, opts.env);
   mkdirSync(ctx.paths.runDir, { recursive: true });
   mkdirSync(ctx.paths.logsDir, { recursive: true });
   const services = await withLock(
@@ -214,14 +224,18 @@ async function start(s: LocalService, ctx: InfraContext, pidFile: string, logFil
   return pid;
 }
 
-/** `infra down`: stops exactly the processes this cache dir's pid files name (after checking /proc). */
-export async function infraDown(opts: InfraOptions = {}): Promise<StopResult[]> {
-  const { ctx } = setup(opts);
+/**
+ * `infra down`: stops exactly the processes this cache dir's pid files name (after checking /proc);
+ * `services` limits it to some of them (the others keep running; `infraUp` starts them again).
+ */
+export async function infraDown(opts: InfraDownOptions = {}): Promise<StopResult[]> {
+  const { ctx } = setup(opts, opts.env);
+  const names = SERVICE_NAMES.filter((name) => opts.services?.includes(name) ?? true);
   mkdirSync(ctx.paths.runDir, { recursive: true });
   return withLock(
     ctx.paths.lockFile,
     { timeoutMs: LOCK_TIMEOUT_MS, log: ctx.log, purpose: 'infra down' },
-    () => Promise.all(SERVICE_NAMES.map((name) => downService(SERVICES[name], scoped(ctx, name)))),
+    () => Promise.all(names.map((name) => downService(SERVICES[name], scoped(ctx, name)))),
   );
 }
 
@@ -245,8 +259,8 @@ async function downService(s: LocalService, ctx: InfraContext): Promise<StopResu
 }
 
 /** `infra status`: each service's state, pid, address and health (no lock, changes nothing). */
-export async function infraStatus(): Promise<ServiceStatus[]> {
-  const { ctx, external } = setup({});
+export async function infraStatus(opts: Pick<InfraOptions, 'env'> = {}): Promise<ServiceStatus[]> {
+  const { ctx, external } = setup({}, opts.env);
   return Promise.all(SERVICE_NAMES.map((name) => statusOf(SERVICES[name], ctx, external[name])));
 }
 

@@ -34,6 +34,10 @@ export const commands: Readonly<Record<string, Command>> = {
     summary: 'Compare provisional and authoritative energy per transformer for a day',
     run: async (argv) => (await import('./batch.ts')).runBatchCommand('reconcile', argv),
   },
+  speed: {
+    summary: 'Speed-layer operations: replay Kafka into an emptied realtime view (after Redis lost its data)',
+    run: async (argv) => (await import('./speed-replay.ts')).runSpeedCommand(argv),
+  },
   edits: {
     summary: "Record a manual edit of an interval (rebuilds its day) or list a meter's edits",
     run: async (argv) => (await import('./edits.ts')).runEdits(argv),

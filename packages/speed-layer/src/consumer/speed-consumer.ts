@@ -6,7 +6,9 @@
  * atomically applies the chunk and moves the partition's fence in Redis), then commit the Kafka
  * offset. A crash anywhere replays from the committed offset; the fence makes the replay a no-op
  * for everything already applied. If Redis lost writes (e.g. the last second of AOF), its fence is
- * behind the committed offset: the consumer seeks back to fence + 1 so nothing is lost either.
+ * behind the committed offset: the consumer seeks back to fence + 1 so nothing is lost either —
+ * on assignment (fence read) and while running (apply.lua refuses a chunk when the stored fence is
+ * below the one this process last saw, e.g. Redis came back from an older AOF or a lagging replica).
  * Events are validated (invalid → events DLQ) and handed to the alert engine (alerts/) before
  * their offsets are committed; the engine evaluates grid windows as the global watermark passes.
  *
@@ -17,7 +19,7 @@
  * timer runs the retention sweep (retention/sweep.ts) against the batch watermark.
  */
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import {
   makeDlqRecord,
@@ -35,6 +37,7 @@ import { applyChunk, readFence } from '../realtime-view/apply.ts';
 import type { AlertEngine } from '../alerts/engine.ts';
 import { sweepRetention, type BatchWatermarkSource } from '../retention/sweep.ts';
 import { PartitionWatermarks } from '../watermark.ts';
+import { dlqSendBatches } from './dlq-batches.ts';
 import { planReadBatch, type PlannedChunk } from './plan-reads.ts';
 
 /** What became visible in Redis with one apply call (for benchmarks and tests). */
@@ -48,7 +51,7 @@ export interface AppliedChunkInfo {
 
 export interface SpeedConsumerDeps {
   readonly kafka: Kafka;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly config: AmiConfig;
   readonly settings: SpeedLayerSettings;
   readonly validation: ValidationConfig;
@@ -117,6 +120,12 @@ export class SpeedConsumer {
   private sweeping: Promise<void> | undefined;
   private appliedSinceTick = 0;
   private evaluating: Promise<void> | undefined;
+  /**
+   * Per partition, the fence this process knows Redis holds (the one it read on assignment, then
+   * each apply's): apply.lua refuses a chunk when the stored fence is lower — Redis lost writes
+   * while we kept running — and the consumer rewinds to the stored fence instead of leaving a hole.
+   */
+  private readonly knownFence = new Map<number, number>();
 
   constructor(private readonly deps: SpeedConsumerDeps) {
     const s = deps.settings;
@@ -136,10 +145,14 @@ export class SpeedConsumer {
   async start(): Promise<void> {
     const t = this.deps.config.topics;
     await this.producer.connect();
+    await this.readsPartitionCount();
     await this.consumer.connect();
     // After a rebalance a partition may come back having been advanced by another instance:
     // forget every in-memory watermark, it is restored from the Redis fence on the next batch.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.watermarks.forgetAll());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.watermarks.forgetAll();
+      this.knownFence.clear();
+    });
     await this.consumer.subscribe({
       topics: [t.reads, t.events],
       fromBeginning: this.deps.settings.fromBeginning,
@@ -287,10 +300,8 @@ export class SpeedConsumer {
 
   private async sendDlq(topic: string, records: readonly DlqRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({
-      topic,
-      messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r) })),
-    });
+    // bounded records in bounded sends: one over Kafka's message limit would fail the batch forever
+    for (const messages of dlqSendBatches(records)) await this.producer.send({ topic, messages });
     for (const r of records) this.deps.metrics?.dlq.inc({ topic, reason: r.reason });
   }
 
@@ -312,6 +323,7 @@ export class SpeedConsumer {
         return;
       }
       this.watermarks.restore(p, fence.maxEventMs, nowMs);
+      this.knownFence.set(p, fence.offset);
       const first = batch.firstOffset();
       if (fence.offset >= 0 && first !== null && BigInt(first) > BigInt(fence.offset) + 1n) {
         this.stats.rewinds++;
@@ -324,6 +336,8 @@ export class SpeedConsumer {
       }
     }
     if (batch.messages.length === 0) return;
+    // cached (fetched at start): reads of a meter owned by another partition are dead-lettered
+    const numPartitions = await this.readsPartitionCount();
     metrics?.messages.inc({ topic: batch.topic }, batch.messages.length);
     const plan = planReadBatch(batch.messages, {
       topic: batch.topic,
@@ -333,6 +347,7 @@ export class SpeedConsumer {
       nowMs,
       validation: { ...this.deps.validation, nowMs, timeZone: config.connection.timeZone },
       topology: this.deps.topology,
+      numPartitions,
       retentionDays: settings.retentionDays,
       maxMessagesPerChunk: settings.maxMessagesPerChunk,
       watermarks: this.watermarks,
@@ -354,13 +369,29 @@ export class SpeedConsumer {
       const started = this.now();
       let r;
       try {
-        r = await applyChunk(redis, settings.keyPrefix, chunk);
+        const expectedFence = this.knownFence.get(p);
+        r = await applyChunk(
+          redis,
+          settings.keyPrefix,
+          expectedFence === undefined ? chunk : { ...chunk, expectedFence },
+        );
       } catch (err) {
         const from =
           committedUpTo === undefined ? batch.firstOffset() : (BigInt(committedUpTo) + 1n).toString();
         this.backOff(batch.topic, p, from, err);
         break;
       }
+      if (r.regressed) {
+        this.stats.rewinds++;
+        this.deps.logger.warn(
+          { partition: p, expectedFence: this.knownFence.get(p), fence: r.previousFence },
+          'Redis fence went back (Redis lost writes): rewinding to the fence',
+        );
+        this.knownFence.set(p, r.previousFence);
+        this.consumer.seek({ topic: batch.topic, partition: p, offset: String(r.previousFence + 1) });
+        break;
+      }
+      this.knownFence.set(p, Math.max(r.previousFence, Number(chunk.lastOffset)));
       const appliedAtMs = this.now();
       this.failures.delete(`${batch.topic}:${p}`);
       this.recordApplied(chunk, r, appliedAtMs);

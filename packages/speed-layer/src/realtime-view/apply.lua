@@ -9,11 +9,15 @@
 -- ARGV[4]  number of meter-days d, then 4 arguments each: key, local date, day slots, day phase
 -- then     number of attributions a, then 5 arguments each: text 't|f|s|r' and the 4 grid-day keys of
 --          that attribution on the record's date ('' where the level is unknown)
--- last     the records blob, 26 bytes per read (encodeApplyReads)
+-- then     the records blob, 26 bytes per read (encodeApplyReads)
+-- optional the fence offset the caller expects (the fence it read, or its last apply's result)
 -- Reads at or below the stored fence offset were applied before (a replay) and are skipped; reads of
 -- a local date before the fence's retainFrom (set by the retention sweep, retention.ts) are expired.
+-- A stored fence BELOW the expected one means Redis lost writes the caller made (restarted from an
+-- older AOF, failed over to a lagging replica, came back empty): nothing is applied and the reply's
+-- last element is 1, so the caller rewinds to the stored fence + 1 instead of leaving a hole.
 -- Grid deltas are summed per (grid key, window) in Lua tables and written once per chunk.
--- Returns { inserted, replaced, unchanged, replayed, previous fence offset, expired }.
+-- Returns { inserted, replaced, unchanged, replayed, previous fence offset, expired, regressed }.
 
 local HEADER_BYTES = 3
 local SLOT_BYTES = 15
@@ -61,9 +65,14 @@ for a = 1, nAttr do
 end
 local blob = ARGV[attrBase + nAttr * 5 + 1]
 local n = #blob / RECORD_BYTES
+local expected = tonumber(ARGV[attrBase + nAttr * 5 + 2] or '')
+
+if expected and previous < expected then
+  return { 0, 0, 0, 0, previous, 0, 1 }
+end
 
 if lastOffset <= previous then
-  return { 0, 0, 0, n, previous, 0 }
+  return { 0, 0, 0, n, previous, 0, 0 }
 end
 
 -- The stored meter-day value, read once per chunk (false = no key yet); slots written by this chunk
@@ -289,4 +298,4 @@ if ARGV[3] ~= '' then
   local stored = tonumber(redis.call('HGET', fence, 'maxEventMs') or '-1')
   if tonumber(ARGV[3]) > stored then redis.call('HSET', fence, 'maxEventMs', ARGV[3]) end
 end
-return { inserted, replaced, unchanged, replayed, previous, expired }
+return { inserted, replaced, unchanged, replayed, previous, expired, 0 }

@@ -2,7 +2,7 @@
  * Loads apply.lua into an ioredis client and applies one chunk of one partition with it.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import { encodeApplyReads, type ApplyRead } from './apply-args.ts';
 import { daysKey, fenceKey, partitionTag } from './keys.ts';
 
@@ -12,7 +12,7 @@ const COMMAND = 'amiRealtimeApply';
 type ApplyCommand = (numKeys: number, ...args: (string | Buffer)[]) => Promise<unknown>;
 
 /** Registers the script on `redis` (idempotent); ioredis runs it by EVALSHA with EVAL fallback. */
-export function defineApplyCommand(redis: Redis): ApplyCommand {
+export function defineApplyCommand(redis: RedisClient): ApplyCommand {
   const existing = (redis as unknown as Record<string, ApplyCommand | undefined>)[COMMAND];
   if (existing === undefined) redis.defineCommand(COMMAND, { lua: APPLY_LUA });
   const fn = (redis as unknown as Record<string, ApplyCommand>)[COMMAND];
@@ -27,6 +27,11 @@ export interface ApplyChunk {
   /** Largest interval_start among the chunk's valid reads, or undefined when there are none. */
   readonly maxEventMs: number | undefined;
   readonly reads: readonly ApplyRead[];
+  /**
+   * The fence the caller expects Redis to hold (the one it read, or its last apply's): a lower
+   * stored fence means Redis lost writes, and the chunk is not applied (`regressed`).
+   */
+  readonly expectedFence?: number;
 }
 
 export interface ApplyResult {
@@ -42,6 +47,11 @@ export interface ApplyResult {
   readonly previousFence: number;
   /** Of a local date the retention sweep has already dropped: skipped. */
   readonly expired: number;
+  /**
+   * The stored fence was below `expectedFence`: Redis lost writes, nothing was applied; the caller
+   * must apply again from `previousFence` + 1.
+   */
+  readonly regressed: boolean;
 }
 
 function toNumber(x: unknown): number {
@@ -50,7 +60,11 @@ function toNumber(x: unknown): number {
 }
 
 /** Applies `chunk` atomically together with its fence (see apply.lua). */
-export async function applyChunk(redis: Redis, keyPrefix: string, chunk: ApplyChunk): Promise<ApplyResult> {
+export async function applyChunk(
+  redis: RedisClient,
+  keyPrefix: string,
+  chunk: ApplyChunk,
+): Promise<ApplyResult> {
   const run = defineApplyCommand(redis);
   const out = await run(
     2,
@@ -60,9 +74,11 @@ export async function applyChunk(redis: Redis, keyPrefix: string, chunk: ApplyCh
     chunk.lastOffset,
     chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
     ...encodeApplyReads(chunk.reads, keyPrefix, chunk.partition),
+    ...(chunk.expectedFence === undefined ? [] : [String(chunk.expectedFence)]),
   );
-  if (!Array.isArray(out) || out.length !== 6) throw new Error('apply script returned an unexpected reply');
-  const [inserted, replaced, unchanged, replayed, previousFence, expired] = out.map(toNumber) as [
+  if (!Array.isArray(out) || out.length !== 7) throw new Error('apply script returned an unexpected reply');
+  const [inserted, replaced, unchanged, replayed, previousFence, expired, regressed] = out.map(toNumber) as [
+    number,
     number,
     number,
     number,
@@ -70,7 +86,7 @@ export async function applyChunk(redis: Redis, keyPrefix: string, chunk: ApplyCh
     number,
     number,
   ];
-  return { inserted, replaced, unchanged, replayed, previousFence, expired };
+  return { inserted, replaced, unchanged, replayed, previousFence, expired, regressed: regressed === 1 };
 }
 
 export interface PartitionFence {
@@ -83,7 +99,11 @@ export interface PartitionFence {
 }
 
 /** The stored fence of a partition (what the consumer restores its watermark from). */
-export async function readFence(redis: Redis, keyPrefix: string, partition: number): Promise<PartitionFence> {
+export async function readFence(
+  redis: RedisClient,
+  keyPrefix: string,
+  partition: number,
+): Promise<PartitionFence> {
   const [offset, maxEventMs, retainFrom] = await redis.hmget(
     fenceKey(keyPrefix, partition),
     'offset',
