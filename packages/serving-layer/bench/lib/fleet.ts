@@ -9,10 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import { sqlPath, withConnection, type DuckDBInstance, type RedisClient } from '@ami/shared/clients';
 import { CatalogPublisher, type PartitionInput } from '@ami/batch-layer/catalog';
 import { DAILY_VIEWS, MONTHLY_VIEWS, type ViewName } from '@ami/shared/catalog';
-import { sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
 import { validateRead, type ValidIntervalRead } from '@ami/shared/contracts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, intervalsInLocalDay, localDayBounds } from '@ami/shared/time';
@@ -204,7 +203,7 @@ export interface RealtimeRead {
 
 /** Applies interval reads (value whOf(m, slot)) to the realtime view exactly as the speed layer does. */
 export async function applyFleetReads(
-  redis: Redis,
+  redis: RedisClient,
   opts: { keyPrefix: string; partitions: number; timeZone: string; nowMs: number },
   reads: readonly RealtimeRead[],
   chunk = 2_000,

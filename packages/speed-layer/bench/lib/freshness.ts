@@ -4,6 +4,8 @@
  * while one speed-layer consumer applies them; for every read the consumer reports when its apply
  * call returned, i.e. when the read became visible to a reader of Redis. Freshness = visible time −
  * Kafka produce time; p50/p99 over every read after a warm-up of the first 10 %.
+ * Bound, same topic and run: a plain kafkajs consumer (own group, in a worker thread) records consume
+ * time − Kafka produce time of every message → boundP99Ms (what Kafka and its client add by themselves).
  */
 import type { Kafka } from 'kafkajs';
 import { createRedis } from '@ami/shared/clients';
@@ -16,6 +18,7 @@ import { NO_FAULTS, Simulation } from '@ami/simulator';
 import { openKafkaSink } from '@ami/simulator/kafka';
 import { loadSpeedLayerSettings } from '../../src/config.ts';
 import { SpeedConsumer } from '../../src/consumer/speed-consumer.ts';
+import { startPlainLatency } from './plain-latency.ts';
 import { createBenchTopic, deleteBenchTopic, deleteKeys } from './topics.ts';
 
 export interface FreshnessFigures {
@@ -24,6 +27,8 @@ export interface FreshnessFigures {
   readonly maxMs: number;
   readonly achievedReadsPerS: number;
   readonly samples: number;
+  /** Plain Kafka produce → consume p99 of the same topic in the same run. */
+  readonly boundP99Ms: number;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -60,6 +65,7 @@ export async function measureFreshness(
       for (const ts of info.produceTsMs) if (!Number.isNaN(ts)) delays.push(info.appliedAtMs - ts);
     },
   });
+  const plain = await startPlainLatency({ config, topic, groupId: `bench-fresh-plain-${run}` });
   try {
     const running = consumer.start();
     await new Promise((r) => setTimeout(r, 3000)); // group joined and fetching
@@ -92,8 +98,13 @@ export async function measureFreshness(
     while (delays.length < summary.intervalReads && Date.now() - t1 < 60_000) {
       await new Promise((r) => setTimeout(r, 100));
     }
+    while (plain.seen() < summary.reads && Date.now() - t1 < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await consumer.stop();
     await running;
+    const plainDelays = await plain.stop();
+    const plainKept = plainDelays.slice(Math.floor(plainDelays.length / 10)).sort();
     const kept = delays.slice(Math.floor(delays.length / 10));
     const sorted = Float64Array.from(kept).sort();
     return {
@@ -102,8 +113,10 @@ export async function measureFreshness(
       maxMs: sorted[sorted.length - 1] ?? Number.NaN,
       achievedReadsPerS: summary.reads / sendSeconds,
       samples: kept.length,
+      boundP99Ms: percentile(plainKept, 0.99),
     };
   } finally {
+    await plain.stop();
     await deleteKeys(redis, settings.keyPrefix);
     redis.disconnect();
     await deleteBenchTopic(kafka, topic);

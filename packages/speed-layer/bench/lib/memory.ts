@@ -1,10 +1,10 @@
 /**
- * Bench phase (c): Redis memory of the realtime view per meter per retained day (SPEC 9 target
+ * Bench phase (c): RedisClient memory of the realtime view per meter per retained day (SPEC 9 target
  * ≤ 1 KB). The simulator's fleet (no faults) is applied through the real planner and Lua script
  * (`planReadBatch` + `applyChunk`, as the consumer does) into a fresh key prefix, without Kafka in
  * between; `INFO memory` before and after, plus `MEMORY USAGE` per key kind for the breakdown.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { buildTopologyIndex } from '@ami/shared/contracts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
@@ -21,7 +21,7 @@ export interface MemoryFigures {
 }
 
 export async function measureMemory(
-  redis: Redis,
+  redis: RedisClient,
   config: AmiConfig,
   opts: { meters: number; days: number; partitions: number; startDate: string },
 ): Promise<MemoryFigures> {

@@ -1,6 +1,6 @@
 /** Bench helpers: throw-away topics and realtime-view key prefixes. */
 import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ami/shared/clients';
 
 export async function createBenchTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin();
@@ -28,7 +28,7 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<Map<number,
 }
 
 /** Deletes every key of a realtime-view prefix (all partitions, registry, retention). */
-export async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
+export async function deleteKeys(redis: RedisClient, keyPrefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `{${keyPrefix}*`, 'COUNT', 2000);
