@@ -99,6 +99,8 @@ export async function runSim(options: SimOptions): Promise<SimSummary> {
     startDate: options.start ?? defaultStartDate(options.to, timeZone),
     timeZone,
     faults: options.faults,
+    // Kafka output goes to a running platform: keep future_timestamp copies in its future.
+    ...(options.to === 'files' ? {} : { now: Date.now }),
   };
   const truth = options.truth === undefined ? undefined : new LineWriter(options.truth);
   let sink: MessageSink;

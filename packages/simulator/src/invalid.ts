@@ -18,6 +18,8 @@ interface Source {
   readonly startMs: number;
   readonly readTsMs: number;
   readonly timeZone: string;
+  /** The receiving platform's clock, when it is ahead of the simulated produce time (replay). */
+  readonly nowMs?: number | undefined;
 }
 
 type Fields = Record<string, unknown>;
@@ -112,15 +114,22 @@ export function outOfRange(src: Source, pick: number): InvalidMessage {
   };
 }
 
+/**
+ * A copy dated 2–30 days after its produce time — or after `src.nowMs` when that is later, so a
+ * replay of past days still produces reads that are in the future for the platform receiving them.
+ * The shift is a whole number of intervals, keeping the copy aligned.
+ */
 export function futureTimestamp(src: Source, pick: number): InvalidMessage {
-  const shift = (2 + Math.floor(pick * 29)) * DAY_MS;
+  const days = 2 + Math.floor(pick * 29);
+  const behind = src.nowMs === undefined ? 0 : Math.max(0, src.nowMs - src.readTsMs);
+  const shift = days * DAY_MS + Math.ceil(behind / INTERVAL_MS) * INTERVAL_MS;
   return {
     message: rewrite(src, (r) => {
       r.interval_start = formatIsoOffset(src.startMs + shift, src.timeZone);
       r.interval_end = formatIsoOffset(src.startMs + shift + INTERVAL_MS, src.timeZone);
       r.read_ts = formatIsoOffset(src.readTsMs + shift, src.timeZone);
     }),
-    variant: `plus_${shift / DAY_MS}_days`,
+    variant: `plus_${days}_days`,
     reason: 'FUTURE_TIMESTAMP',
   };
 }

@@ -26,6 +26,13 @@ export interface SimConfig {
   readonly startDate: string;
   readonly timeZone: string;
   readonly faults: FaultRates;
+  /**
+   * The wall clock of the platform the messages go to (Kafka output). future_timestamp copies are
+   * dated 2–30 days after the later of the simulated produce time and this clock, so they stay in
+   * the future — and rejected — when past days are replayed. Absent (files output): simulated time
+   * only, so the files are a pure function of the configuration.
+   */
+  readonly now?: () => number;
 }
 
 export interface SimSummary {
@@ -91,6 +98,7 @@ export class Simulation {
   private readonly seed: number;
   private readonly tz: string;
   private readonly rates: FaultRates;
+  private readonly now: (() => number) | undefined;
   private readonly readFaultTotal: number;
   /** Meter indexes in read order (by read delay, then index). */
   private readonly order: Int32Array;
@@ -128,6 +136,7 @@ export class Simulation {
     this.seed = config.seed >>> 0;
     this.tz = config.timeZone;
     this.rates = config.faults;
+    this.now = config.now;
     this.readFaultTotal = READ_FAULTS.reduce((s, k) => s + config.faults[k], 0);
     if (this.readFaultTotal > 1) throw new RangeError('the per-read fault rates add up to more than 1');
     this.calendar = new Timeline(config.startDate, config.days, config.timeZone);
@@ -563,7 +572,7 @@ export class Simulation {
       }
       default: {
         emit(message);
-        const src = { message, startMs: slot.startMs, readTsMs, timeZone: this.tz };
+        const src = { message, startMs: slot.startMs, readTsMs, timeZone: this.tz, nowMs: this.now?.() };
         const pick = detail(0);
         const bad =
           kind === 'malformed_json'
