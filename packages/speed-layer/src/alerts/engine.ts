@@ -300,7 +300,12 @@ export class AlertEngine {
     const open = await this.store.get(key);
     if (open === undefined) return;
     const snap = await this.outages.snapshot(tx);
-    const status = outageRestoreStatus(snap.gasps, snap.restores, Date.parse(open.opened_at));
+    const status = outageRestoreStatus(
+      snap.gasps,
+      snap.restores,
+      Date.parse(open.opened_at),
+      this.deps.rules.outageWindowMs,
+    );
     if (!isOutageCleared(status, this.deps.settings.outageClearRestoredPct)) return;
     await this.clear(
       key,

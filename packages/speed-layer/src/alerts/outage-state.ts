@@ -1,13 +1,15 @@
 /**
- * Outage bookkeeping in Redis for TRANSFORMER_OUTAGE (outage.lua): per transformer, each meter's
- * latest last gasp and latest restore (event time), and an index of transformers with recent
- * outage activity, so window evaluation knows which meters were without power. State per
- * transformer is bounded by its meter count; keys expire after the replay horizon.
+ * Outage bookkeeping in Redis for TRANSFORMER_OUTAGE (outage.lua): per transformer, every last
+ * gasp and restore of its meters (event time), and an index of transformers with recent outage
+ * activity, so window evaluation knows which meters were without power. Keeping every event (not
+ * only each meter's latest) makes the rules independent of the order in which partitions are
+ * processed. State per transformer is bounded by its meters' events within the key TTL (the replay
+ * horizon); last gasps and restores are rare.
  */
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@ami/shared/clients';
 import { OPEN_OUTAGE_SCORE, type AlertKeys } from './keys.ts';
-import type { MeterEventTime } from './rules.ts';
+import type { MeterEventHistory, MeterEventTime } from './rules.ts';
 
 const OUTAGE_LUA = readFileSync(new URL('./outage.lua', import.meta.url), 'utf8');
 const COMMAND = 'amiAlertOutage';
@@ -22,26 +24,38 @@ function outageCommand(redis: RedisClient): OutageCommand {
   return fn.bind(redis);
 }
 
+/** The meter of a zset member "<meter>|<ms>". */
+function meterOf(member: string): string {
+  const bar = member.lastIndexOf('|');
+  return bar < 0 ? member : member.slice(0, bar);
+}
+
 function pairs(flat: unknown): MeterEventTime[] {
   if (!Array.isArray(flat)) return [];
   const out: MeterEventTime[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    out.push({ meterId: String(flat[i]), tsMs: Number(flat[i + 1]) });
+    out.push({ meterId: meterOf(String(flat[i])), tsMs: Number(flat[i + 1]) });
   }
   return out;
 }
 
-function toMap(flat: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i] as string, Number(flat[i + 1]));
+/** A WITHSCORES listing (ascending score) as meter → ascending event times. */
+function toHistory(flat: string[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const meter = meterOf(flat[i] as string);
+    const times = m.get(meter);
+    if (times === undefined) m.set(meter, [Number(flat[i + 1])]);
+    else times.push(Number(flat[i + 1]));
+  }
   return m;
 }
 
 export interface OutageSnapshot {
-  /** Meter → latest last gasp (ms). */
-  readonly gasps: ReadonlyMap<string, number>;
-  /** Meter → latest restore (ms). */
-  readonly restores: ReadonlyMap<string, number>;
+  /** Meter → its last gasps (ms, ascending). */
+  readonly gasps: MeterEventHistory;
+  /** Meter → its restores (ms, ascending). */
+  readonly restores: MeterEventHistory;
 }
 
 export const EMPTY_OUTAGE_SNAPSHOT: OutageSnapshot = { gasps: new Map(), restores: new Map() };
@@ -98,8 +112,8 @@ export class OutageState {
     const g = res?.[0]?.[1];
     const r = res?.[1]?.[1];
     return {
-      gasps: toMap(Array.isArray(g) ? (g as string[]) : []),
-      restores: toMap(Array.isArray(r) ? (r as string[]) : []),
+      gasps: toHistory(Array.isArray(g) ? (g as string[]) : []),
+      restores: toHistory(Array.isArray(r) ? (r as string[]) : []),
     };
   }
 }

@@ -1,26 +1,42 @@
 -- Records a meter's last gasp or restore for its transformer (outage-state.ts), atomically.
--- KEYS[1] gasps zset (meter -> latest gasp ms)   KEYS[2] restores zset (meter -> latest restore ms)
--- KEYS[3] outage transformers zset (transformer -> latest activity ms, or ARGV[7] while unrestored)
+-- Every event is kept (member "<meter>|<ms>", score = event time) until the keys expire, so the
+-- rules decide the same whatever order the meters' partitions are processed in; a replayed event
+-- is the same member (idempotent).
+-- KEYS[1] gasps zset   KEYS[2] restores zset
+-- KEYS[3] outage transformers zset (transformer -> latest activity ms, or ARGV[7] while a meter's
+--         latest gasp has no restore at or after it)
 -- ARGV[1] 'gasp' | 'restore'   ARGV[2] meter   ARGV[3] event time ms   ARGV[4] transformer
 -- ARGV[5] key TTL ms   ARGV[6] outage window ms   ARGV[7] score of an unrestored transformer
 -- Returns, for a gasp, the gasps within [t - window, t + window] as a flat member/score list.
 local ts = tonumber(ARGV[3])
+local member = ARGV[2] .. '|' .. ARGV[3]
 if ARGV[1] == 'gasp' then
-  redis.call('ZADD', KEYS[1], 'GT', ts, ARGV[2])
+  redis.call('ZADD', KEYS[1], ts, member)
 else
-  redis.call('ZADD', KEYS[2], 'GT', ts, ARGV[2])
+  redis.call('ZADD', KEYS[2], ts, member)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-local gasps = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local function latestByMeter(key)
+  local latest = {}
+  local all = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+  for i = 1, #all, 2 do
+    local m = string.match(all[i], '^(.*)|') or all[i] -- members written before 'meter|ms'
+    local t = tonumber(all[i + 1])
+    if not latest[m] or t > latest[m] then latest[m] = t end
+  end
+  return latest
+end
+local gasps = latestByMeter(KEYS[1])
+local restores = latestByMeter(KEYS[2])
 local unrestored, latest = 0, 0
-for i = 1, #gasps, 2 do
-  local g = tonumber(gasps[i + 1])
-  local r = redis.call('ZSCORE', KEYS[2], gasps[i])
-  if r then r = tonumber(r) end
+for m, g in pairs(gasps) do
+  local r = restores[m]
   if not r or r < g then unrestored = unrestored + 1 end
   if g > latest then latest = g end
-  if r and r > latest then latest = r end
+end
+for _, r in pairs(restores) do
+  if r > latest then latest = r end
 end
 if unrestored > 0 then latest = ARGV[7] end
 redis.call('ZADD', KEYS[3], latest, ARGV[4])

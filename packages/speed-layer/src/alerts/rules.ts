@@ -105,11 +105,19 @@ export function evaluateTransformerWindow(facts: WindowFacts, rules: AlertRulePa
   return out;
 }
 
-/** A meter's latest last gasp or restore (event time). */
+/** A meter's last gasp or restore (event time). */
 export interface MeterEventTime {
   readonly meterId: string;
   readonly tsMs: number;
 }
+
+/**
+ * Every last gasp (or restore) of a transformer's meters still in the outage state: meter → its
+ * event times, ascending. All of them, not only the latest: a consumer may process one partition's
+ * events hours or days ahead of another's (a backlog, a replay), and the rules below must decide the
+ * same whatever order the meters' partitions arrive in.
+ */
+export type MeterEventHistory = ReadonlyMap<string, readonly number[]>;
 
 export interface GaspBurst {
   /** Distinct meters whose last gasps lie within one span of the outage window. */
@@ -119,26 +127,34 @@ export interface GaspBurst {
 }
 
 /**
- * The largest set of last gasps (one per meter) that fit in a span of `windowMs` (both ends
- * inclusive: gasps exactly `windowMs` apart count together). With `mustIncludeMs`, only spans that
- * contain that instant count (the gasp just received).
+ * The largest set of distinct meters whose last gasps fit in a span of `windowMs` (both ends
+ * inclusive: gasps exactly `windowMs` apart count together; a meter that gasped twice in the span
+ * counts once). With `mustIncludeMs`, only spans that contain that instant count (the gasp just
+ * received).
  */
 export function largestGaspBurst(
   gasps: readonly MeterEventTime[],
   windowMs: number,
   mustIncludeMs?: number,
 ): GaspBurst {
-  const ts = gasps.map((g) => g.tsMs).sort((a, b) => a - b);
+  const sorted = [...gasps].sort((a, b) => a.tsMs - b.tsMs);
+  const inSpan = new Map<string, number>();
   let best: GaspBurst = { count: 0, startMs: NaN };
-  let j = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const start = ts[i] as number;
-    if (j < i) j = i;
-    while (j + 1 < ts.length && (ts[j + 1] as number) - start <= windowMs) j++;
-    if (mustIncludeMs !== undefined && !(start <= mustIncludeMs && mustIncludeMs <= start + windowMs))
-      continue;
-    const count = j - i + 1;
-    if (count > best.count) best = { count, startMs: start };
+  let j = 0; // next gasp to take into the span
+  for (let i = 0; i < sorted.length; i++) {
+    const start = (sorted[i] as MeterEventTime).tsMs;
+    while (j < sorted.length && (sorted[j] as MeterEventTime).tsMs - start <= windowMs) {
+      const m = (sorted[j] as MeterEventTime).meterId;
+      inSpan.set(m, (inSpan.get(m) ?? 0) + 1);
+      j++;
+    }
+    const included =
+      mustIncludeMs === undefined || (start <= mustIncludeMs && mustIncludeMs <= start + windowMs);
+    if (included && inSpan.size > best.count) best = { count: inSpan.size, startMs: start };
+    const m = (sorted[i] as MeterEventTime).meterId;
+    const left = (inSpan.get(m) ?? 1) - 1;
+    if (left === 0) inSpan.delete(m);
+    else inSpan.set(m, left);
   }
   return best;
 }
@@ -149,28 +165,40 @@ export function isOutageBurst(burst: GaspBurst, activeMeters: number, rules: Ale
 }
 
 export interface RestoreStatus {
-  /** Meters whose latest last gasp is at or after the outage's opened_at. */
+  /** Meters with a last gasp in the outage's burst span [opened_at, opened_at + window]. */
   readonly gasped: number;
-  /** Of those, meters with a restore at or after their gasp. */
+  /** Of those, meters with a restore at or after that gasp. */
   readonly restored: number;
-  /** Latest of those restores (NaN when none). */
+  /** Latest of those meters' first restores after their gasp (NaN when none). */
   readonly lastRestoreMs: number;
 }
 
-/** Which of the outage's meters (gasped at or after `sinceMs`) have been restored since their gasp. */
+/** First time in ascending `times` at or after `fromMs` (undefined when none). */
+function firstAtOrAfter(times: readonly number[] | undefined, fromMs: number): number | undefined {
+  if (times === undefined) return undefined;
+  for (const t of times) if (t >= fromMs) return t;
+  return undefined;
+}
+
+/**
+ * Which of the outage's meters — those that sent a last gasp within `windowMs` of its start — have
+ * been restored since that gasp. A later outage's gasps and restores do not count towards it.
+ */
 export function outageRestoreStatus(
-  gasps: ReadonlyMap<string, number>,
-  restores: ReadonlyMap<string, number>,
-  sinceMs: number,
+  gasps: MeterEventHistory,
+  restores: MeterEventHistory,
+  startMs: number,
+  windowMs: number,
 ): RestoreStatus {
   let gasped = 0;
   let restored = 0;
   let lastRestoreMs = NaN;
-  for (const [meterId, g] of gasps) {
-    if (g < sinceMs) continue;
+  for (const [meterId, times] of gasps) {
+    const g = firstAtOrAfter(times, startMs);
+    if (g === undefined || g > startMs + windowMs) continue;
     gasped++;
-    const r = restores.get(meterId);
-    if (r !== undefined && r >= g) {
+    const r = firstAtOrAfter(restores.get(meterId), g);
+    if (r !== undefined) {
       restored++;
       if (!(r <= lastRestoreMs)) lastRestoreMs = r;
     }
@@ -184,20 +212,22 @@ export function isOutageCleared(status: RestoreStatus, clearPct: number): boolea
 }
 
 /**
- * Meters without power at some moment of [startMs, endMs): latest gasp before the window end and
- * no restore between that gasp and the window start.
+ * Meters without power at some moment of [startMs, endMs): their last gasp before the window end
+ * was not followed by a restore at or before the window start.
  */
 export function metersOutDuring(
-  gasps: ReadonlyMap<string, number>,
-  restores: ReadonlyMap<string, number>,
+  gasps: MeterEventHistory,
+  restores: MeterEventHistory,
   startMs: number,
   endMs: number,
 ): Set<string> {
   const out = new Set<string>();
-  for (const [meterId, g] of gasps) {
-    if (g >= endMs) continue;
-    const r = restores.get(meterId);
-    if (r !== undefined && r >= g && r <= startMs) continue;
+  for (const [meterId, times] of gasps) {
+    let g: number | undefined;
+    for (const t of times) if (t < endMs) g = t;
+    if (g === undefined) continue;
+    const r = firstAtOrAfter(restores.get(meterId), g);
+    if (r !== undefined && r <= startMs) continue;
     out.add(meterId);
   }
   return out;

@@ -10,6 +10,7 @@ import { AlertEngine } from '../../src/alerts/engine.ts';
 import { buildTransformerRoster } from '../../src/alerts/roster.ts';
 import { loadAlertEngineSettings } from '../../src/alerts/settings.ts';
 import type { AlertTransition } from '../../src/alerts/store.ts';
+import { partitionOfMeter } from '../../src/index.ts';
 import {
   TZ,
   W,
@@ -20,6 +21,7 @@ import {
   simulateFeed,
   validEvents,
   type Expected,
+  type Msg,
   type Feed,
 } from './harness.ts';
 
@@ -178,6 +180,70 @@ describe('alert engine against real Redis and Kafka', () => {
     ]);
     // A repeat within the hold is still merged into the open alert.
     expect(await e.onEvents(validEvents([event(t0 + hold + 120_000)], t0 + 2 * hold))).toEqual([]);
+  });
+
+  it("outages of one transformer give the same alerts whatever the order of its meters' partitions", async () => {
+    // Events of different meters sit on different partitions, which a consumer may process far apart
+    // in time (a backlog, a replay: one partition's whole day before the next one's). Two outages of
+    // one transformer a few hours apart must open and clear the same alerts either way.
+    const feed = await simulateFeed({ seed: 7, meters: METERS, startDate: DATE, faults: {} });
+    const byTx = new Map<string, string[]>();
+    for (const r of feed.rows)
+      byTx.set(r.transformer_id, [...(byTx.get(r.transformer_id) ?? []), r.meter_id]);
+    const [tx, meters] = [...byTx].find(
+      ([, ms]) => ms.length >= 6 && new Set(ms.map((m) => partitionOfMeter(m, PARTITIONS))).size >= 2,
+    )!;
+    const event = (meter: string, code: number, ms: number): Msg => ({
+      key: meter,
+      atMs: ms,
+      value: JSON.stringify({
+        meter_id: meter,
+        event_code: code,
+        event_desc: code === 3840 ? 'last gasp' : 'power restored',
+        event_ts: formatIsoUtc(ms),
+      }),
+    });
+    const outages = [feed.startMs + 3 * 3_600_000, feed.startMs + 6 * 3_600_000];
+    const all: Msg[] = [];
+    for (const t of outages)
+      for (const [i, m] of meters.entries()) {
+        all.push(event(m, 3840, t + i * 1_000));
+        all.push(event(m, 3843, t + 3_600_000 + i * 1_000));
+      }
+    const timeOrder = [...all].sort((a, b) => a.atMs - b.atMs);
+    const outcome = async (order: Msg[], name: string) => {
+      const alertPrefix = prefixOf(name);
+      prefixes.push(alertPrefix);
+      const e = engine(alertPrefix, prefixOf(`${name}v`), feed);
+      for (const m of order) await e.onEvents(validEvents([m], feed.endMs));
+      return reduce(await e.store.history())
+        .filter((a) => a.type === 'TRANSFORMER_OUTAGE' && a.entity === tx)
+        .map((a) => [a.openedMs, a.clearedMs]);
+    };
+    const lastMs = (meters.length - 1) * 1_000;
+    expect(await outcome(timeOrder, 'alo')).toEqual(outages.map((t) => [t, t + 3_600_000 + lastMs]));
+    // Every order of the partitions: one alert per outage, opened within its burst (the first gasps
+    // known), cleared within its restores (its meters known when the clear was decided) — never
+    // merged into the other outage, never left open.
+    const perms = (rest: number[]): number[][] =>
+      rest.length === 0
+        ? [[]]
+        : rest.flatMap((x) => perms(rest.filter((y) => y !== x)).map((p) => [x, ...p]));
+    for (const perm of perms([...Array(PARTITIONS).keys()])) {
+      const rank = (m: Msg) => perm.indexOf(partitionOfMeter(m.key, PARTITIONS));
+      const got = await outcome(
+        [...timeOrder].sort((a, b) => rank(a) - rank(b)),
+        `alo${perm.join('')}`,
+      );
+      expect(got, `partitions in the order ${perm.join(',')}`).toHaveLength(2);
+      for (const [i, t] of outages.entries()) {
+        const [opened, cleared] = got[i] as [number, number | null];
+        expect(opened).toBeGreaterThanOrEqual(t);
+        expect(opened).toBeLessThanOrEqual(t + lastMs);
+        expect(cleared).toBeGreaterThanOrEqual(t + 3_600_000);
+        expect(cleared).toBeLessThanOrEqual(t + 3_600_000 + lastMs);
+      }
+    }
   });
 
   describe('a simulated day with faults', () => {

@@ -114,43 +114,65 @@ describe('TRANSFORMER_OUTAGE', () => {
     expect(isOutageBurst(burst(1), 2, R)).toBe(true);
     expect(isOutageBurst(burst(0), 0, R)).toBe(false);
   });
-  it('clears when the configured share of the gasped meters restored after their gasp', () => {
-    const gasps = new Map([
-      ['A', 1000],
-      ['B', 2000],
-      ['C', 3000],
-      ['OLD', 10],
-    ]);
-    const restores = new Map([
-      ['A', 5000],
-      ['B', 1500], // before its gasp: an older restore
-      ['OLD', 20],
-    ]);
-    const s = outageRestoreStatus(gasps, restores, 1000);
+  it('counts a meter that gasped twice in the span once', () => {
+    const gasps = [
+      { meterId: 'A', tsMs: 0 },
+      { meterId: 'A', tsMs: 10_000 },
+      { meterId: 'B', tsMs: 20_000 },
+    ];
+    expect(largestGaspBurst(gasps, R.outageWindowMs)).toEqual({ count: 2, startMs: 0 });
+  });
+  const h = (o: Record<string, number[]>) => new Map(Object.entries(o));
+  it('clears when the configured share of the burst meters restored after their gasp', () => {
+    const W = R.outageWindowMs;
+    const gasps = h({ A: [1000], B: [2000], C: [3000], OLD: [10], LATER: [1000 + W + 1] });
+    const restores = h({ A: [5000], B: [1500] /* before its gasp: an older restore */, OLD: [20] });
+    const s = outageRestoreStatus(gasps, restores, 1000, W);
     expect(s).toEqual({ gasped: 3, restored: 1, lastRestoreMs: 5000 });
     expect(isOutageCleared(s, 100)).toBe(false);
     expect(isOutageCleared(s, 33)).toBe(true);
-    const all = outageRestoreStatus(gasps, new Map([...restores, ['B', 6000], ['C', 5500]]), 1000);
+    const all = outageRestoreStatus(
+      gasps,
+      h({ ...Object.fromEntries(restores), B: [1500, 6000], C: [5500] }),
+      1000,
+      W,
+    );
     expect(all).toEqual({ gasped: 3, restored: 3, lastRestoreMs: 6000 });
     expect(isOutageCleared(all, 100)).toBe(true);
-    expect(isOutageCleared(outageRestoreStatus(new Map(), new Map(), 0), 1)).toBe(false);
+    expect(isOutageCleared(outageRestoreStatus(new Map(), new Map(), 0, W), 1)).toBe(false);
+  });
+  it('judges an outage by its own gasps and restores, whatever is known of later outages', () => {
+    const W = R.outageWindowMs;
+    // Two outages, at 0 and at 10 h; the second one's events are already known (processed first).
+    const gasps = h({ A: [0, 36_000_000], B: [1000, 36_001_000], C: [2000, 36_002_000] });
+    const first = h({ A: [3_600_000, 39_600_000], B: [3_601_000, 39_601_000] });
+    expect(outageRestoreStatus(gasps, first, 0, W)).toEqual({
+      gasped: 3,
+      restored: 2,
+      lastRestoreMs: 3_601_000, // the first restores after the gasps, not the later outage's
+    });
+    // C's only restore is the later outage's: it restores C's first gasp too (C came back then).
+    const withC = h({ ...Object.fromEntries(first), C: [39_602_000] });
+    expect(outageRestoreStatus(gasps, withC, 0, W).restored).toBe(3);
+    expect(outageRestoreStatus(gasps, withC, 36_000_000, W)).toEqual({
+      gasped: 3,
+      restored: 3,
+      lastRestoreMs: 39_602_000,
+    });
   });
   it('knows which meters were without power during a window', () => {
-    const gasps = new Map([
-      ['A', 1000],
-      ['B', 1000],
-      ['C', 1000],
-      ['D', 2000],
-      ['E', 1000],
-    ]);
-    const restores = new Map([
-      ['A', 1500], // restored before the window
-      ['B', 2000], // restored exactly at the window start
-      ['C', 2001], // restored inside the window
-      ['E', 500], // restore older than its gasp
-    ]);
+    const gasps = h({ A: [1000], B: [1000], C: [1000], D: [2000], E: [1000], F: [100, 1000], G: [3000] });
+    const restores = h({
+      A: [1500], // restored before the window
+      B: [2000], // restored exactly at the window start
+      C: [2001], // restored inside the window
+      E: [500], // restore older than its gasp
+      F: [200, 1800], // out twice, back before the window
+      G: [3500], // gasped after the window
+    });
     expect([...metersOutDuring(gasps, restores, 2000, 2900)].sort()).toEqual(['C', 'D', 'E']);
-    expect([...metersOutDuring(gasps, restores, 0, 1000)]).toEqual([]); // gasps at the window end
+    expect([...metersOutDuring(gasps, restores, 0, 1000)].sort()).toEqual(['F']); // others gasp at the end
+    expect([...metersOutDuring(gasps, restores, 150, 190)]).toEqual(['F']); // between F's first gasp and restore
   });
 });
 
