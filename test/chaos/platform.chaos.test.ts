@@ -58,6 +58,7 @@ import {
 import { uniqueName } from '../support/config.ts';
 import { freePrivatePorts } from '@ami/infra/private-instance';
 import { isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
+import type { SeriesResponse } from '../support/api-types.ts';
 import { CatalogWatcher, checkCatalogChain, type CatalogLocation } from './support/catalog.ts';
 import { ProducedReads, diffViews } from './support/expected.ts';
 import { HeadEnd, type OutboundMessage } from './support/headend.ts';
@@ -76,17 +77,7 @@ const INTERVAL_MS = 900_000;
 
 type Job = Awaited<ReturnType<BatchJobs['queue']['getActive']>>[number];
 
-interface Point {
-  start: string;
-  kwh: number | null;
-  status: 'authoritative' | 'provisional' | 'missing';
-  quality?: { actual: number; estimated: number; edited: number; missing: number; outage: number };
-}
-interface Series {
-  version: string | null;
-  watermark: string | null;
-  points: Point[];
-}
+type Series = SeriesResponse;
 
 /** What one fault scenario measured (printed at the end, kept in test-artifacts/chaos-report.json). */
 interface PhaseReport {

@@ -32,8 +32,13 @@ import {
   parseIsoInstant,
 } from '@ami/shared/time';
 import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import { FAULT_KINDS, buildCalendar, buildFleet, topologyJsonl } from '../../packages/simulator/src/index.ts';
-import type { TopologyRow } from '@ami/shared/contracts';
+import {
+  FAULT_KINDS,
+  buildCalendar,
+  buildFleet,
+  topologyJsonl,
+  topologyRows,
+} from '../../packages/simulator/src/index.ts';
 import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
 import {
   platformProcesses,
@@ -44,6 +49,8 @@ import {
 import { Supervisor } from '../../packages/cli/src/platform/supervisor.ts';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
+import { until } from '../support/poll.ts';
+import type { SeriesResponse } from '../support/api-types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TZ = 'Europe/Stockholm';
@@ -53,17 +60,7 @@ const INTERVAL_MS = 900_000;
 /** AMI_ALERT_EVENT_HOLD_S (default 24 h). */
 const EVENT_HOLD_MS = 86_400_000;
 
-interface Point {
-  start: string;
-  kwh: number | null;
-  status: 'authoritative' | 'provisional' | 'missing';
-  quality?: { actual: number; estimated: number; edited: number; missing: number; outage: number };
-}
-interface Series {
-  version: string | null;
-  watermark: string | null;
-  points: Point[];
-}
+type Series = SeriesResponse;
 interface AlertItem {
   transition: 'opened' | 'cleared';
   alert: { id: string; type: string; entity_type: string; entity_id: string; opened_at: string };
@@ -86,21 +83,6 @@ interface Fault {
   message?: string;
 }
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  everyMs = 1000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 describe('the platform end to end, through the public API', () => {
   const id = uniqueName('e2e');
   const work = mkdtempSync(join(tmpdir(), 'ami-e2e-'));
@@ -119,10 +101,7 @@ describe('the platform end to end, through the public API', () => {
   const recentFromMs = localDayBounds(dayBefore, TZ).startMs;
   const todayStartMs = localDayBounds(today, TZ).startMs;
   const fleet = buildFleet(SEED, METERS, buildCalendar(firstDay, 1, TZ).startMs);
-  const topology = topologyJsonl(fleet)
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TopologyRow);
+  const topology = topologyRows(fleet);
   const truth = new Map<string, number>(); // meter|startMs → Wh
   const faults: Fault[] = [];
   /** meter|startMs of intervals whose delivered value is not the truth (lost or corrupted). */
@@ -316,7 +295,7 @@ describe('the platform end to end, through the public API', () => {
           : undefined;
       },
       900_000,
-      3000,
+      { everyMs: 3000 },
     );
     for (const m of fleet.meters) authoritative.set(m.meterId, await meterSeries(m.meterId));
   }, 1_500_000);
@@ -612,7 +591,7 @@ describe('the platform end to end, through the public API', () => {
         return p && Math.round((p.kwh ?? 0) * 1000) === newWh ? s : undefined;
       },
       300_000,
-      2000,
+      { everyMs: 2000 },
     );
     expect(after.version).not.toBe(before.version);
     expect(after.points.find((x) => parseIsoInstant(x.start) === startMs)).toMatchObject({

@@ -40,7 +40,6 @@ import {
   validateRead,
   type DlqRecord,
   type ReasonCode,
-  type TopologyRow,
   type ValidIntervalRead,
 } from '@ami/shared/contracts';
 import { defaultEventCodeTable } from '@ami/shared/domain';
@@ -48,7 +47,7 @@ import { partitionForKey, partitionOfMeter } from '@ami/shared/partitioner';
 import { intervalIndexInLocalDay, localDate } from '@ami/shared/time';
 import { readGridDay, readMeterDay, toApplyRead } from '@ami/speed-layer';
 import { dirtyDaysKey, parseArchiveObjectKey } from '../../packages/batch-layer/src/archiver/index.ts';
-import { buildFleet, topologyJsonl } from '../../packages/simulator/src/index.ts';
+import { buildFleet, topologyJsonl, topologyRows } from '../../packages/simulator/src/index.ts';
 import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
@@ -61,11 +60,11 @@ import {
   readWholeTopic,
   scrape,
   startProcess,
-  until,
   type ChildRun,
   type Produced,
   type Sample,
 } from './support/io.ts';
+import { until } from '../support/poll.ts';
 import {
   describe as describeMessage,
   hostileEventArb,
@@ -113,10 +112,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
   const work = mkdtempSync(join(tmpdir(), 'ami-fuzz-'));
   const nowMs = Date.now();
   const fleet = buildFleet(SEED, 12, Date.UTC(2001, 0, 1));
-  const topology = topologyJsonl(fleet)
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TopologyRow);
+  const topology = topologyRows(fleet);
   const topologyIndex = buildTopologyIndex(topology);
   const ctx: FuzzContext = {
     nowMs,
@@ -271,7 +267,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
             return (await behindTarget(admin, group, target)) === 0n ? true : undefined;
           },
           240_000,
-          1000,
+          { everyMs: 1000 },
         ).catch((err: unknown) => {
           throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logTails()}`);
         });
@@ -343,6 +339,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
           : undefined;
       },
       60_000,
+      { everyMs: 500 },
     );
     archiverMetrics = await until(
       'the archiver to count every flushed message',
@@ -355,6 +352,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
         return flushed >= reads.length + events.length ? mx : undefined;
       },
       60_000,
+      { everyMs: 500 },
     );
     alive = { speed: speed.alive(), archiver: archiver.alive() };
 

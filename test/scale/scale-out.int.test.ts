@@ -28,7 +28,12 @@ import { loadConfig } from '@ami/shared/config';
 import type { TopologyRow } from '@ami/shared/contracts';
 import { addLocalDays, formatIsoOffset, localDate, localDayBounds, parseIsoInstant } from '@ami/shared/time';
 import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import { buildCalendar, buildFleet, topologyJsonl } from '../../packages/simulator/src/index.ts';
+import {
+  buildCalendar,
+  buildFleet,
+  topologyJsonl,
+  topologyRows,
+} from '../../packages/simulator/src/index.ts';
 import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
 import {
   platformProcesses,
@@ -38,6 +43,8 @@ import {
 import { Supervisor, type ProcessSpec } from '../../packages/cli/src/platform/supervisor.ts';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
+import { until } from '../support/poll.ts';
+import type { GridSeriesPoint, MeterSeriesPoint, SeriesResponse } from '../support/api-types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TZ = 'Europe/Stockholm';
@@ -49,37 +56,9 @@ const INTERVAL_MS = 900_000;
 const LEVELS = ['transformer', 'feeder', 'substation', 'region'] as const;
 type Level = (typeof LEVELS)[number];
 
-interface MeterPoint {
-  start: string;
-  kwh: number | null;
-  status: 'authoritative' | 'provisional' | 'missing';
-  quality?: { actual: number; estimated: number; edited: number; missing: number; outage: number };
-}
-interface GridPoint {
-  start: string;
-  kwh: number | null;
-  status: 'authoritative' | 'provisional' | 'missing';
-  meters_reported: number | null;
-}
-interface Series<P> {
-  watermark: string | null;
-  points: P[];
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  everyMs = 1000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+type MeterPoint = MeterSeriesPoint;
+type GridPoint = GridSeriesPoint;
+type Series<P> = SeriesResponse<P>;
 
 /** Sum of a counter's samples in a Prometheus text exposition, over the label sets `match` accepts. */
 async function scrapeCounter(port: number, name: string, match: (labels: string) => boolean = () => true) {
@@ -107,10 +86,7 @@ describe.each<Mode>(['redis-cluster', 'single-redis'])(
     const fromMs = localDayBounds(firstDay, TZ).startMs;
     const toMs = localDayBounds(lastDay, TZ).endMs;
     const fleet = buildFleet(SEED, METERS, buildCalendar(firstDay, 1, TZ).startMs);
-    const topology = topologyJsonl(fleet)
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TopologyRow);
+    const topology = topologyRows(fleet);
     const truth = new Map<string, number>(); // meter|startMs → Wh
     const faultCounts = new Map<string, number>();
     const provisional = {
@@ -315,7 +291,7 @@ describe.each<Mode>(['redis-cluster', 'single-redis'])(
           return c.watermark !== null && parseIsoInstant(c.watermark) >= toMs ? true : undefined;
         },
         900_000,
-        3000,
+        { everyMs: 3000 },
       );
       for (const name of ['batch-1', 'batch-2']) {
         builds[name] = await scrapeCounter(ports[name]!, 'ami_batch_jobs_completed_total', (l) =>

@@ -29,6 +29,7 @@ export {
   MAX_READ_DELAY_MS,
   meterIdOf,
   topologyJsonl,
+  topologyRows,
   topologyRow,
   type Fleet,
   type MeterSpec,

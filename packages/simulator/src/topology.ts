@@ -172,6 +172,11 @@ export function topologyRow(m: MeterSpec, validFrom: string): TopologyRow {
 }
 
 /** The topology as JSONL (one row per line, fixed key order, trailing newline). */
+/** The fleet's topology rows (what topologyJsonl writes, one row per meter). */
+export function topologyRows(fleet: Fleet): TopologyRow[] {
+  return fleet.meters.map((m) => topologyRow(m, fleet.validFrom));
+}
+
 export function topologyJsonl(fleet: Fleet): string {
   let out = '';
   for (const m of fleet.meters) out += JSON.stringify(topologyRow(m, fleet.validFrom)) + '\n';

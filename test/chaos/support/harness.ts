@@ -9,7 +9,6 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@ami/shared/config';
 import { infraDown, infraUp } from '@ami/infra/infra';
 import { kafkaService } from '@ami/infra/kafka';
@@ -27,36 +26,20 @@ import {
   type PlatformProcessOptions,
 } from '../../../packages/cli/src/platform/processes.ts';
 import { Supervisor, type ProcessSpec } from '../../../packages/cli/src/platform/supervisor.ts';
+import { until as poll } from '../../support/poll.ts';
 
 /**
- * Polls `fn` until it returns a value; an error counts as "not yet" (a service may be down on
- * purpose). Throws naming `what`, the last error and `state()` after `timeoutMs`.
+ * `until` with the chaos suite's defaults: an error counts as "not yet" (a service may be down on
+ * purpose), polled every 500 ms; the timeout error names `what`, the last error and `state()`.
  */
-export async function until<T>(
+export function until<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs: number,
   everyMs = 500,
   state?: () => Promise<string> | string,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) {
-      const extra = state ? await Promise.resolve(state()).catch((e: unknown) => String(e)) : '';
-      throw new Error(
-        `timed out after ${timeoutMs / 1000} s waiting for ${what}` +
-          `${lastError ? `; last error: ${lastError}` : ''}${extra ? `; ${extra}` : ''}`,
-      );
-    }
-    await sleep(everyMs);
-  }
+  return poll(what, fn, timeoutMs, { everyMs, retryErrors: true, ...(state ? { state } : {}) });
 }
 
 export class PrivateInfra {
