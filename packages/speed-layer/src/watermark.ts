@@ -82,6 +82,22 @@ export class PartitionWatermarks {
     }
     return anyActive ? activeMin : allMax;
   }
+
+  /**
+   * Minimum watermark over `partitions` (those with state; +Infinity when none). The events topic
+   * bounds alert windows with it over its partitions that are behind their log end: a caught-up
+   * events partition has delivered everything, however old its last event is (events are rare).
+   */
+  minimumOver(partitions: Iterable<number>): number {
+    let min = Infinity;
+    for (const p of partitions) {
+      const s = this.partitions.get(p);
+      if (s === undefined) continue;
+      const wm = s.maxEventMs - this.opts.allowedLatenessMs;
+      if (wm < min) min = wm;
+    }
+    return min;
+  }
 }
 
 /** True when `eventMs` is beyond provisional retention relative to watermark `watermarkMs`. */

@@ -26,6 +26,16 @@ describe('PartitionWatermarks', () => {
     expect(w.globalWatermark(1600)).toBe(200_000);
     expect(w.globalWatermark(10_000)).toBe(200_000);
   });
+
+  it('bounds alert windows by the listed (lagging) events partitions only', () => {
+    const w = new PartitionWatermarks({ allowedLatenessMs: 0, idleTimeoutMs: 1000 });
+    expect(w.minimumOver([0, 1])).toBe(Infinity); // nothing seen yet: no bound
+    w.observe(0, 100_000, 0);
+    w.observe(1, 50_000, 0);
+    expect(w.minimumOver([0, 1])).toBe(50_000);
+    expect(w.minimumOver([0])).toBe(100_000); // partition 1 caught up: its old last event says nothing
+    expect(w.minimumOver([])).toBe(Infinity);
+  });
 });
 
 describe('isBeyondRetention', () => {

@@ -110,6 +110,15 @@ export class SpeedConsumer {
     retentionDroppedUncoveredDays: 0,
   };
   readonly watermarks: PartitionWatermarks;
+  /**
+   * Event time reached per partition of the events topic (no lateness). Alert windows wait for the
+   * partitions still behind their log end: a window evaluated before a lagging events partition
+   * delivered its last gasps would count meters without power as silent (a spurious comm-loss
+   * alert in a backlog or replay).
+   */
+  readonly eventWatermarks: PartitionWatermarks;
+  /** Events partitions whose last batch was not at the log end. */
+  private readonly eventsBehind = new Set<number>();
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly now: () => number;
@@ -134,6 +143,10 @@ export class SpeedConsumer {
       allowedLatenessMs: s.allowedLatenessS * 1000,
       idleTimeoutMs: s.idleTimeoutS * 1000,
     });
+    this.eventWatermarks = new PartitionWatermarks({
+      allowedLatenessMs: 0,
+      idleTimeoutMs: s.idleTimeoutS * 1000,
+    });
     this.consumer = deps.kafka.consumer({
       groupId: s.groupId,
       maxBytesPerPartition: s.maxBytesPerPartition,
@@ -151,6 +164,8 @@ export class SpeedConsumer {
     // forget every in-memory watermark, it is restored from the Redis fence on the next batch.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.watermarks.forgetAll();
+      this.eventWatermarks.forgetAll();
+      this.eventsBehind.clear();
       this.knownFence.clear();
     });
     await this.consumer.subscribe({
@@ -210,7 +225,9 @@ export class SpeedConsumer {
     const alerts = this.deps.alerts;
     if (alerts === undefined || this.evaluating !== undefined || !this.running) return;
     const nowMs = this.now();
-    const wm = this.watermarks.globalWatermark(nowMs);
+    const readsWm = this.watermarks.globalWatermark(nowMs);
+    if (!Number.isFinite(readsWm)) return;
+    const wm = Math.min(readsWm, this.eventWatermarks.minimumOver(this.eventsBehind));
     if (!Number.isFinite(wm)) return;
     this.evaluating = alerts
       .onWatermark(wm, nowMs)
@@ -472,6 +489,10 @@ export class SpeedConsumer {
       }
     }
     await this.sendDlq(config.topics.eventsDlq, dlq);
+    for (const e of validEvents) this.eventWatermarks.observe(batch.partition, e.eventTsMs, nowMs);
+    this.eventWatermarks.touch(batch.partition, nowMs);
+    if (batch.offsetLag() !== '0') this.eventsBehind.add(batch.partition);
+    else this.eventsBehind.delete(batch.partition);
     // Alert transitions are in Redis (and its outbox to the alert topics) before the commit.
     if (this.deps.alerts !== undefined && validEvents.length > 0)
       await this.deps.alerts.onEvents(validEvents);
