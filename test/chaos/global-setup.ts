@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '@ami/shared/config';
-import { infraDown, infraUp } from '@ami/infra/infra';
-import { freePrivatePorts, privateInstanceEnv, shareInstalledTools } from '@ami/infra/private-instance';
+import { infraDown, infraUp } from '@ami/infra';
+import { freePrivatePorts, privateInstanceEnv, shareInstalledTools } from '@ami/infra/instances';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -43,20 +43,19 @@ import {
   localDayBounds,
   parseIsoInstant,
 } from '@ami/shared/time';
-import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import { readMeterDay } from '@ami/speed-layer/realtime-view/read-view';
-import { DirtyDays } from '@ami/batch-layer/archiver/dirty-days';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
+import { generateDevKeys } from '@ami/serving-layer';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { BatchJobs, DirtyDays } from '@ami/batch-layer/commands';
+import { behindTarget, endOffsets } from '@ami/cli/platform';
 import {
   expectedFromTruth,
+  readMeterDay,
   realtimeViewOf,
   runSimulation,
   type SimRun,
-} from '../../packages/speed-layer/test/support/sim-truth.ts';
+} from '@ami/speed-layer/testing';
 import { uniqueName } from '../support/config.ts';
-import { freePrivatePorts } from '@ami/infra/private-instance';
+import { freePrivatePorts } from '@ami/infra/instances';
 import { isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
 import type { SeriesResponse } from '../support/api-types.ts';
 import { CatalogWatcher, checkCatalogChain, type CatalogLocation } from './support/catalog.ts';

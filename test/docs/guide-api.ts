@@ -12,20 +12,21 @@
  * prefix, the Redis keys and the queue (the Kafka topics stay, as in the other pipeline tests).
  * `vars` are the environment variables the examples use (ids and dates of this data).
  */
-import { DirtyDays, dirtyDaysKey } from '@ami/batch-layer/archiver/dirty-days';
-import { EditStore } from '@ami/batch-layer/edits/edit-store';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { reconcileDay } from '@ami/batch-layer/reconciliation/reconcile';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { BatchJobs, DirtyDays, EditStore, clearDirtyDays, reconcileDay } from '@ami/batch-layer/commands';
 import { featureRoutes } from '@ami/serving-layer';
-import { createPseudonymiser } from '@ami/serving-layer/auth/pseudonym';
-import type { Role } from '@ami/serving-layer/routes/context';
+import { createPseudonymiser } from '@ami/serving-layer';
+import type { Role } from '@ami/serving-layer';
 import { createKafka, createRedis, createS3 } from '@ami/shared/clients';
 import { alertDedupKey, type TopologyRow } from '@ami/shared/contracts';
 import { localDate, localDayBounds, parseIsoInstant } from '@ami/shared/time';
-import { openAlert } from '@ami/speed-layer/alerts/alert-record';
-import { alertKeys } from '@ami/speed-layer/alerts/keys';
-import { AlertStore } from '@ami/speed-layer/alerts/store';
+import {
+  AlertStore,
+  alertStoreKeys,
+  applyToRealtimeView,
+  openAlert,
+  type SeedRead,
+} from '@ami/speed-layer/testing';
 import {
   TZ,
   archiveThroughKafka,
@@ -33,10 +34,9 @@ import {
   createTopics,
   simulateFleet,
   testBuilder,
-} from '../../packages/batch-layer/test/support/pipeline.ts';
-import { buildTestApi, realDeps } from '../../packages/serving-layer/test/support/app.ts';
-import { deletePrefix } from '../../packages/serving-layer/test/support/catalog.ts';
-import { applyToRealtimeView, type SeedRead } from '../../packages/speed-layer/test/support/realtime-seed.ts';
+} from '@ami/batch-layer/testing';
+import { buildTestApi, realDeps } from '@ami/serving-layer/testing';
+import { deletePrefix } from '../support/s3.ts';
 import { uniqueName } from '../support/config.ts';
 
 /** The final billing period: every day of it is built. */
@@ -79,7 +79,7 @@ export async function startGuideApi(): Promise<GuideApi> {
   cleanups.push(() => deletePrefix(s3, bucket, root));
   // the archiver's dirty-day marks (AMI_ARCHIVER_DIRTY_KEY_PREFIX = the scenario id)
   cleanups.push(async () => {
-    await redis.del(dirtyDaysKey(s.id));
+    await clearDirtyDays(redis, s.id);
   });
 
   try {
@@ -143,7 +143,7 @@ export async function startGuideApi(): Promise<GuideApi> {
       topics: { alertsGrid: s.config.topics.alertsGrid, alertsEvents: s.config.topics.alertsEvents },
     });
     cleanups.push(async () => {
-      const keys = await redis.keys(`${alertKeys(alertPrefix).tag}:*`);
+      const keys = await alertStoreKeys(redis, alertPrefix);
       if (keys.length > 0) await redis.del(...keys);
     });
     const day = localDayBounds('2026-03-01', TZ).startMs;
@@ -203,7 +203,7 @@ export async function startGuideApi(): Promise<GuideApi> {
     const jobId = await jobs.enqueueBackfill('2026-02-01', '2026-02-07', 'docs');
     const dirtyPrefix = clean(uniqueName('dirtydocs'));
     cleanups.push(async () => {
-      await redis.del(dirtyDaysKey(dirtyPrefix));
+      await clearDirtyDays(redis, dirtyPrefix);
     });
     const edits = new EditStore({
       s3,

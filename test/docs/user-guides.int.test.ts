@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '@ami/serving-layer/routes/context';
+import { ROLES, type Role } from '@ami/serving-layer';
 import {
   parseGuide,
   STATUS_WRITE_OUT,

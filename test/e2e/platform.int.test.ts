@@ -31,22 +31,11 @@ import {
   localDaysBetween,
   parseIsoInstant,
 } from '@ami/shared/time';
-import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import {
-  FAULT_KINDS,
-  buildCalendar,
-  buildFleet,
-  topologyJsonl,
-  topologyRows,
-} from '../../packages/simulator/src/index.ts';
-import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
-import {
-  platformProcesses,
-  readinessUrl,
-  waitForHttp,
-  type PlatformPorts,
-} from '../../packages/cli/src/platform/processes.ts';
-import { Supervisor } from '../../packages/cli/src/platform/supervisor.ts';
+import { generateDevKeys } from '@ami/serving-layer';
+import { FAULT_KINDS, buildCalendar, buildFleet, topologyJsonl, topologyRows } from '@ami/simulator';
+import { behindTarget, endOffsets } from '@ami/cli/platform';
+import { platformProcesses, readinessUrl, waitForHttp, type PlatformPorts } from '@ami/cli/platform';
+import { Supervisor } from '@ami/cli/platform';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
 import { until } from '../support/poll.ts';

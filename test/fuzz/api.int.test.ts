@@ -23,40 +23,29 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirtyDays, dirtyDaysKey } from '@ami/batch-layer/archiver/dirty-days';
-import { EditStore } from '@ami/batch-layer/edits/edit-store';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { reconcileDay } from '@ami/batch-layer/reconciliation/reconcile';
-import { featureRoutes } from '@ami/serving-layer';
-import { createPseudonymiser } from '@ami/serving-layer/auth/pseudonym';
-import { createRedis, createS3, openDuckDB } from '@ami/shared/clients';
-import { validateRead, type TopologyRow, type ValidRead } from '@ami/shared/contracts';
-import { localDate, localDayBounds } from '@ami/shared/time';
-import { openAlert } from '@ami/speed-layer/alerts/alert-record';
-import { alertKeys } from '@ami/speed-layer/alerts/keys';
-import { AlertStore } from '@ami/speed-layer/alerts/store';
 import {
   ArchiveParquetWriter,
   archiveObjectKey,
   archivedRead,
   groupByLocalDate,
-} from '../../packages/batch-layer/src/archiver/index.ts';
+  loadBatchJobSettings,
+} from '@ami/batch-layer';
+import { BatchJobs, DirtyDays, EditStore, clearDirtyDays, reconcileDay } from '@ami/batch-layer/commands';
+import { featureRoutes } from '@ami/serving-layer';
+import { createPseudonymiser } from '@ami/serving-layer';
+import { createRedis, createS3, openDuckDB } from '@ami/shared/clients';
+import { validateRead, type TopologyRow, type ValidRead } from '@ami/shared/contracts';
+import { localDate, localDayBounds } from '@ami/shared/time';
 import {
-  TZ,
-  batchScenario,
-  simulateFleet,
-  testBuilder,
-  type TestBuilder,
-} from '../../packages/batch-layer/test/support/pipeline.ts';
-import {
-  buildTestApi,
-  realDeps,
-  type TestApi,
-  type TestDeps,
-} from '../../packages/serving-layer/test/support/app.ts';
-import { deletePrefix } from '../../packages/serving-layer/test/support/catalog.ts';
-import { applyToRealtimeView, type SeedRead } from '../../packages/speed-layer/test/support/realtime-seed.ts';
+  AlertStore,
+  alertStoreKeys,
+  applyToRealtimeView,
+  openAlert,
+  type SeedRead,
+} from '@ami/speed-layer/testing';
+import { TZ, batchScenario, simulateFleet, testBuilder, type TestBuilder } from '@ami/batch-layer/testing';
+import { buildTestApi, realDeps, type TestApi, type TestDeps } from '@ami/serving-layer/testing';
+import { deletePrefix } from '../support/s3.ts';
 import { uniqueName } from '../support/config.ts';
 import {
   DocSchemas,
@@ -314,9 +303,10 @@ describe(`API under generated requests from its OpenAPI document (${HINT})`, () 
       const keys = await redis.keys(`{${rvPrefix}:${p}}:*`);
       if (keys.length > 0) await redis.del(...keys);
     }
-    const alertKeysFound = await redis.keys(`${alertKeys(alertPrefix).tag}:*`);
+    const alertKeysFound = await alertStoreKeys(redis, alertPrefix);
     if (alertKeysFound.length > 0) await redis.del(...alertKeysFound);
-    await redis.del(dirtyDaysKey(dirtyPrefix), dirtyDaysKey(s.id));
+    await clearDirtyDays(redis, dirtyPrefix);
+    await clearDirtyDays(redis, s.id);
     await deletePrefix(s3, bucket, root);
     await deps?.close();
     redis.disconnect();

@@ -45,10 +45,11 @@ import {
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { partitionForKey, partitionOfMeter } from '@ami/shared/partitioner';
 import { intervalIndexInLocalDay, localDate } from '@ami/shared/time';
-import { readGridDay, readMeterDay, toApplyRead } from '@ami/speed-layer';
-import { dirtyDaysKey, parseArchiveObjectKey } from '../../packages/batch-layer/src/archiver/index.ts';
-import { buildFleet, topologyJsonl, topologyRows } from '../../packages/simulator/src/index.ts';
-import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
+import { readGridDay, readMeterDay, toApplyRead } from '@ami/speed-layer/testing';
+import { ARCHIVER_MAIN, parseArchiveObjectKey } from '@ami/batch-layer';
+import { clearDirtyDays } from '@ami/batch-layer/commands';
+import { buildFleet, topologyJsonl, topologyRows } from '@ami/simulator';
+import { behindTarget, endOffsets } from '@ami/cli/platform';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
 import {
@@ -302,7 +303,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
 
     const childEnv = { ...process.env, ...env };
     speed = startProcess('speed-layer', 'packages/speed-layer/src/main.ts', ROOT, childEnv);
-    archiver = startProcess('archiver', 'packages/batch-layer/src/archiver/main.ts', ROOT, childEnv);
+    archiver = startProcess('archiver', ARCHIVER_MAIN, ROOT, childEnv);
 
     // phase 1: hostile and valid messages, interleaved
     const readMsgs = fc.sample(
@@ -380,12 +381,12 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
       }
       const alertKeys = await r.keys(`{${id}.al}:*`);
       if (alertKeys.length > 0) await r.del(...alertKeys);
-      await r.del(dirtyDaysKey(`${id}.batch`));
+      await clearDirtyDays(r, `${id}.batch`);
       r.disconnect();
     }
     if (s3) {
       const bucket = config().connection.s3Bucket;
-      const { deletePrefix } = await import('../../packages/serving-layer/test/support/catalog.ts');
+      const { deletePrefix } = await import('../support/s3.ts');
       await deletePrefix(s3, bucket, `it/${id}/`);
       s3.destroy();
     }

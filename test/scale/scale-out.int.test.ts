@@ -27,20 +27,11 @@ import { createKafka, createRedis, deleteKeysMatching, scanKeys, scanTargets } f
 import { loadConfig } from '@ami/shared/config';
 import type { TopologyRow } from '@ami/shared/contracts';
 import { addLocalDays, formatIsoOffset, localDate, localDayBounds, parseIsoInstant } from '@ami/shared/time';
-import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import {
-  buildCalendar,
-  buildFleet,
-  topologyJsonl,
-  topologyRows,
-} from '../../packages/simulator/src/index.ts';
-import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
-import {
-  platformProcesses,
-  waitForHttp,
-  type PlatformProcess,
-} from '../../packages/cli/src/platform/processes.ts';
-import { Supervisor, type ProcessSpec } from '../../packages/cli/src/platform/supervisor.ts';
+import { generateDevKeys } from '@ami/serving-layer';
+import { buildCalendar, buildFleet, topologyJsonl, topologyRows } from '@ami/simulator';
+import { behindTarget, endOffsets } from '@ami/cli/platform';
+import { platformProcesses, waitForHttp, type PlatformProcess } from '@ami/cli/platform';
+import { Supervisor, type ProcessSpec } from '@ami/cli/platform';
 import { uniqueName } from '../support/config.ts';
 import { freePort, isolatedPlatformEnv, platformTopics } from '../support/platform.ts';
 import { until } from '../support/poll.ts';

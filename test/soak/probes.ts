@@ -4,7 +4,7 @@
  * The parsers are pure; the readers return null when the process or endpoint does not answer.
  */
 import { readFileSync } from 'node:fs';
-import { behindTarget, endOffsets } from '../../packages/cli/src/platform/offsets.ts';
+import { behindTarget, endOffsets } from '@ami/cli/platform';
 import type { createKafka } from '@ami/shared/clients';
 
 type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;

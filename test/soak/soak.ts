@@ -36,15 +36,10 @@ import { writeBenchResult, type Figure } from '@ami/shared/bench';
 import { createRedis, createS3 } from '@ami/shared/clients';
 import { loadConfig, type AmiConfig } from '@ami/shared/config';
 import { addLocalDays, localDate } from '@ami/shared/time';
-import { buildCalendar, buildFleet, topologyJsonl } from '../../packages/simulator/src/index.ts';
-import type { PlatformProcess } from '../../packages/cli/src/platform/processes.ts';
-import { writeSummaryFile } from '../../packages/cli/src/bench.ts';
-import {
-  REPO_ROOT,
-  runId,
-  startPlatformRun,
-  type PlatformRun,
-} from '../../packages/cli/bench/lib/platform-run.ts';
+import { buildCalendar, buildFleet, topologyJsonl } from '@ami/simulator';
+import type { PlatformProcess } from '@ami/cli/platform';
+import { writeSummaryFile } from '@ami/cli/bench-results';
+import { REPO_ROOT, runId, startPlatformRun, type PlatformRun } from '@ami/cli/bench-harness';
 import {
   figureName,
   lagVerdict,

@@ -13,7 +13,7 @@ import {
 } from '@ami/shared/catalog';
 import { snapshotProblems } from '../chaos/support/catalog.ts';
 import { ProducedReads, diffViews } from '../chaos/support/expected.ts';
-import { expectedFromTruth, runSimulation } from '../../packages/speed-layer/test/support/sim-truth.ts';
+import { expectedFromTruth, runSimulation } from '@ami/speed-layer/testing';
 
 const TZ = 'Europe/Stockholm';
 

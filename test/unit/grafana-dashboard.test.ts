@@ -8,16 +8,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultOf, loadConfig } from '@ami/shared/config';
 import { createMetricsRegistry, type Registry } from '@ami/shared/metrics';
-import { createSpeedMetrics } from '@ami/speed-layer/metrics';
-import { speedLayerSettings } from '@ami/speed-layer/config';
-import { createArchiverMetrics } from '@ami/batch-layer/archiver/metrics';
-import { archiverSettings } from '@ami/batch-layer/archiver/config';
-import { createBatchMetrics } from '@ami/batch-layer/jobs/metrics';
-import { batchMetricsSettings } from '@ami/batch-layer/jobs/settings';
-import { createApiMetrics } from '@ami/serving-layer/plugins/metrics';
-import { liveMetricsRegistry } from '../../packages/simulator/src/live-metrics.ts';
-import type { LiveStatus } from '../../packages/simulator/src/live.ts';
-import { upSettings } from '../../packages/cli/src/platform/settings.ts';
+import { createSpeedMetrics, speedLayerSettings } from '@ami/speed-layer';
+import {
+  archiverSettings,
+  batchMetricsSettings,
+  createArchiverMetrics,
+  createBatchMetrics,
+} from '@ami/batch-layer';
+import { createApiMetrics } from '@ami/serving-layer';
+import { liveMetricsRegistry } from '@ami/simulator';
+import type { LiveStatus } from '@ami/simulator';
+import { upSettings } from '@ami/cli/platform';
 
 const GRAFANA = new URL('../../infra/grafana/', import.meta.url);
 const dashboard = JSON.parse(readFileSync(new URL('ami-platform.json', GRAFANA), 'utf8')) as Dashboard;

@@ -30,7 +30,7 @@ import { loadConfig } from '@ami/shared/config';
 import { loadAlertRules } from '@ami/shared/domain';
 import { addLocalDays, formatIsoOffset, localDate } from '@ami/shared/time';
 import { buildCalendar, buildFleet, topologyJsonl, type Fleet } from '@ami/simulator';
-import { eventMessage } from '@ami/simulator/encode';
+import { eventMessage } from '@ami/simulator';
 import { behindTarget, endOffsets } from '../src/platform/offsets.ts';
 import { summarizeLatencies, type LatencySummary } from './lib/latency.ts';
 import { REPO_ROOT, runId, startPlatformRun, type PlatformRun } from './lib/platform-run.ts';

@@ -1,8 +1,9 @@
 /**
  * Operator commands of the batch layer (SPEC 7): `backfill`, `rebuild`, `rollback`, `reconcile`.
- * backfill/rebuild enqueue BullMQ jobs for the batch worker (`packages/batch-layer/src/jobs/main.ts`
- * must be running) and follow their progress; rollback commits a catalog version that points a view
- * back to an earlier one; reconcile compares the realtime view with the published views for a day.
+ * backfill/rebuild enqueue BullMQ jobs for the batch worker (a process started from
+ * @ami/batch-layer's BATCH_WORKER_MAIN, e.g. by `pnpm ami up`, must be running) and follow their
+ * progress; rollback commits a catalog version that points a view back to an earlier one; reconcile
+ * compares the realtime view with the published views for a day.
  * Bad arguments: one line on stderr and exit 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -13,13 +14,14 @@ import { CatalogReader, catalogSettings, isViewName } from '@ami/shared/catalog'
 import { S3ObjectCache, createRedis, createS3, openDuckDB } from '@ami/shared/clients';
 import { loadConfig, readSettings } from '@ami/shared/config';
 import { isValidLocalDate } from '@ami/shared/time';
-import { BatchJobs, type JobProgressView } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { CatalogPublisher } from '@ami/batch-layer/catalog/publisher';
-import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
-import { loadReconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
-import { reconcileDay } from '@ami/batch-layer/reconciliation/reconcile';
-import { speedLayerSettings } from '@ami/speed-layer/config';
+import {
+  loadBatchJobSettings,
+  loadCatalogWriterSettings,
+  loadReconciliationSettings,
+} from '@ami/batch-layer';
+import { CatalogPublisher } from '@ami/batch-layer/catalog';
+import { BatchJobs, reconcileDay, type JobProgressView } from '@ami/batch-layer/commands';
+import { speedLayerSettings } from '@ami/speed-layer';
 
 /** A bad command line: the message is printed as one line and the exit code is 2. */
 export class UsageError extends Error {}
@@ -151,109 +153,130 @@ export async function runBatchCommand(name: Name, argv: string[]): Promise<numbe
 }
 
 async function run(name: Name, argv: string[]): Promise<number> {
-  const wait = { 'no-wait': { type: 'boolean' as const }, timeout: { type: 'string' as const } };
   switch (name) {
-    case 'backfill': {
-      const v = parse(name, argv, { from: { type: 'string' }, to: { type: 'string' }, ...wait });
-      if (v.help) return help(name);
-      const from = date(name, 'from', v.from);
-      const to = date(name, 'to', v.to);
-      if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-      const timeoutS = seconds(v.timeout);
-      return withJobs(async (jobs) => {
-        const id = await jobs.enqueueBackfill(from, to).catch(RANGE_ERRORS);
-        process.stdout.write(`${id}\n`);
-        return v['no-wait'] ? 0 : follow(jobs, id, timeoutS);
-      });
-    }
-    case 'rebuild': {
-      const v = parse(name, argv, { date: { type: 'string' }, ...wait });
-      if (v.help) return help(name);
-      const day = date(name, 'date', v.date);
-      const timeoutS = seconds(v.timeout);
-      return withJobs(async (jobs) => {
-        const r = await jobs.enqueueRebuild(day, 'backfill').catch(RANGE_ERRORS);
-        process.stdout.write(`${r.id}\n`);
-        return v['no-wait'] ? 0 : follow(jobs, r.id, timeoutS);
-      });
-    }
-    case 'rollback': {
-      const v = parse(name, argv, { view: { type: 'string' }, version: { type: 'string' } });
-      if (v.help) return help(name);
-      if (typeof v.view !== 'string' || !isViewName(v.view))
-        throw new UsageError(`--view must be one of the batch views (see pnpm ami rollback --help)`);
-      if (typeof v.version !== 'string' || !/^v?\d+$/.test(v.version))
-        throw new UsageError(`--version must be a catalog version like v12`);
-      const config = loadConfig();
-      const s3 = createS3(config);
-      try {
-        const publisher = new CatalogPublisher({
+    case 'backfill':
+      return runBackfill(argv);
+    case 'rebuild':
+      return runRebuild(argv);
+    case 'rollback':
+      return runRollback(argv);
+    case 'reconcile':
+      return runReconcile(argv);
+  }
+}
+
+const WAIT_OPTIONS = { 'no-wait': { type: 'boolean' as const }, timeout: { type: 'string' as const } };
+
+/** `backfill --from D --to D`: enqueues the backfill and follows it (unless --no-wait). */
+async function runBackfill(argv: string[]): Promise<number> {
+  const name = 'backfill';
+  const v = parse(name, argv, { from: { type: 'string' }, to: { type: 'string' }, ...WAIT_OPTIONS });
+  if (v.help) return help(name);
+  const from = date(name, 'from', v.from);
+  const to = date(name, 'to', v.to);
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+  const timeoutS = seconds(v.timeout);
+  return withJobs(async (jobs) => {
+    const id = await jobs.enqueueBackfill(from, to).catch(RANGE_ERRORS);
+    process.stdout.write(`${id}\n`);
+    return v['no-wait'] ? 0 : follow(jobs, id, timeoutS);
+  });
+}
+
+/** `rebuild --date D`: enqueues the day's rebuild and follows it (unless --no-wait). */
+async function runRebuild(argv: string[]): Promise<number> {
+  const name = 'rebuild';
+  const v = parse(name, argv, { date: { type: 'string' }, ...WAIT_OPTIONS });
+  if (v.help) return help(name);
+  const day = date(name, 'date', v.date);
+  const timeoutS = seconds(v.timeout);
+  return withJobs(async (jobs) => {
+    const r = await jobs.enqueueRebuild(day, 'backfill').catch(RANGE_ERRORS);
+    process.stdout.write(`${r.id}\n`);
+    return v['no-wait'] ? 0 : follow(jobs, r.id, timeoutS);
+  });
+}
+
+/** `rollback --view V --version vN`: commits a catalog version pointing the view back to vN. */
+async function runRollback(argv: string[]): Promise<number> {
+  const name = 'rollback';
+  const v = parse(name, argv, { view: { type: 'string' }, version: { type: 'string' } });
+  if (v.help) return help(name);
+  if (typeof v.view !== 'string' || !isViewName(v.view))
+    throw new UsageError(`--view must be one of the batch views (see pnpm ami rollback --help)`);
+  if (typeof v.version !== 'string' || !/^v?\d+$/.test(v.version))
+    throw new UsageError(`--version must be a catalog version like v12`);
+  const config = loadConfig();
+  const s3 = createS3(config);
+  try {
+    const publisher = new CatalogPublisher({
+      s3,
+      bucket: config.connection.s3Bucket,
+      prefix: readSettings(catalogSettings).prefix,
+      timeZone: config.connection.timeZone,
+      retentionMs: loadCatalogWriterSettings().retentionDays * 86_400_000,
+    });
+    const r = await publisher
+      .rollback({
+        view: v.view,
+        to: v.version.startsWith('v') ? v.version : `v${v.version}`,
+        cause: 'rollback',
+      })
+      .catch(RANGE_ERRORS);
+    process.stdout.write(
+      `${v.view} rolled back to ${v.version}: catalog ${r.version ?? '(unchanged)'}, ${r.changes.length} partition(s) changed, watermark ${r.watermark ?? 'none'}\n`,
+    );
+    return 0;
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** `reconcile --date D`: compares the realtime view with the published views of the day. */
+async function runReconcile(argv: string[]): Promise<number> {
+  const name = 'reconcile';
+  const v = parse(name, argv, { date: { type: 'string' } });
+  if (v.help) return help(name);
+  const day = date(name, 'date', v.date);
+  const config = loadConfig();
+  const s3 = createS3(config);
+  const redis = createRedis(config, { connectionName: 'ami-cli' });
+  const dir = mkdtempSync(join(tmpdir(), 'ami-reconcile-'));
+  const db = await openDuckDB({ threads: 2 });
+  try {
+    const bucket = config.connection.s3Bucket;
+    const cache = new S3ObjectCache({ s3, bucket, dir });
+    const report = await reconcileDay(
+      {
+        s3,
+        bucket,
+        prefix: loadReconciliationSettings().s3Prefix,
+        timeZone: config.connection.timeZone,
+        catalog: new CatalogReader({
           s3,
-          bucket: config.connection.s3Bucket,
+          bucket,
           prefix: readSettings(catalogSettings).prefix,
-          timeZone: config.connection.timeZone,
-          retentionMs: readSettings(catalogWriterSettings).retentionDays * 86_400_000,
-        });
-        const r = await publisher
-          .rollback({
-            view: v.view,
-            to: v.version.startsWith('v') ? v.version : `v${v.version}`,
-            cause: 'rollback',
-          })
-          .catch(RANGE_ERRORS);
-        process.stdout.write(
-          `${v.view} rolled back to ${v.version}: catalog ${r.version ?? '(unchanged)'}, ${r.changes.length} partition(s) changed, watermark ${r.watermark ?? 'none'}\n`,
-        );
-        return 0;
-      } finally {
-        s3.destroy();
-      }
-    }
-    case 'reconcile': {
-      const v = parse(name, argv, { date: { type: 'string' } });
-      if (v.help) return help(name);
-      const day = date(name, 'date', v.date);
-      const config = loadConfig();
-      const s3 = createS3(config);
-      const redis = createRedis(config, { connectionName: 'ami-cli' });
-      const dir = mkdtempSync(join(tmpdir(), 'ami-reconcile-'));
-      const db = await openDuckDB({ threads: 2 });
-      try {
-        const bucket = config.connection.s3Bucket;
-        const cache = new S3ObjectCache({ s3, bucket, dir });
-        const report = await reconcileDay(
-          {
-            s3,
-            bucket,
-            prefix: loadReconciliationSettings().s3Prefix,
-            timeZone: config.connection.timeZone,
-            catalog: new CatalogReader({
-              s3,
-              bucket,
-              prefix: readSettings(catalogSettings).prefix,
-              cache,
-              refreshMs: 0,
-            }),
-            db,
-            realtime: {
-              redis,
-              keyPrefix: readSettings({ keyPrefix: speedLayerSettings.keyPrefix }).keyPrefix,
-              partitions: config.topics.headendPartitions,
-            },
-          },
-          day,
-        );
-        process.stdout.write(
-          `${JSON.stringify({ date: report.date, provisional: report.provisional, totals: report.totals })}\n`,
-        );
-        return 0;
-      } finally {
-        db.closeSync();
-        redis.disconnect();
-        s3.destroy();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
+          cache,
+          refreshMs: 0,
+        }),
+        db,
+        realtime: {
+          redis,
+          keyPrefix: readSettings({ keyPrefix: speedLayerSettings.keyPrefix }).keyPrefix,
+          partitions: config.topics.headendPartitions,
+        },
+      },
+      day,
+    );
+    process.stdout.write(
+      `${JSON.stringify({ date: report.date, provisional: report.provisional, totals: report.totals })}\n`,
+    );
+    return 0;
+  } finally {
+    db.closeSync();
+    redis.disconnect();
+    s3.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

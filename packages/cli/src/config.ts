@@ -13,18 +13,20 @@ import {
 } from '@ami/shared/config';
 import { reasonCodeTableMarkdown, validationSettings } from '@ami/shared/contracts';
 import { alertRuleSettings, domainFileSettings } from '@ami/shared/domain';
-import { speedLayerSettings } from '@ami/speed-layer/config';
-import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
+import { alertEngineSettings, speedLayerSettings } from '@ami/speed-layer';
 import { catalogSettings } from '@ami/shared/catalog';
-import { catalogWriterSettings } from '@ami/batch-layer/catalog/settings';
-import { veeSettings } from '@ami/batch-layer/vee/params';
 import { topologySettings } from '@ami/shared/topology-file';
-import { archiverSettings } from '@ami/batch-layer/archiver/config';
-import { editSettings } from '@ami/batch-layer/edits/settings';
-import { restatementSettings } from '@ami/batch-layer/restatements/settings';
-import { reconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
-import { batchJobSettings, batchMetricsSettings } from '@ami/batch-layer/jobs/settings';
-import { servingSettings } from '@ami/serving-layer/settings';
+import {
+  archiverSettings,
+  batchJobSettings,
+  batchMetricsSettings,
+  catalogWriterSettings,
+  editSettings,
+  reconciliationSettings,
+  restatementSettings,
+  veeSettings,
+} from '@ami/batch-layer';
+import { servingSettings } from '@ami/serving-layer';
 import { upSettings } from './platform/settings.ts';
 
 export const allSettingGroups: Readonly<Record<string, SettingsSpec>> = {

@@ -9,14 +9,15 @@ import { parseArgs } from 'node:util';
 import { createRedis, createS3 } from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import { isValidLocalDate, localDate, localDaysBetween, parseIsoInstant } from '@ami/shared/time';
-import { DirtyDays } from '@ami/batch-layer/archiver/dirty-days';
-import { loadArchiverSettings } from '@ami/batch-layer/archiver/config';
-import { EditValidationError } from '@ami/batch-layer/edits/edit-input';
-import { EditStore, MAX_LIST_DAYS } from '@ami/batch-layer/edits/edit-store';
-import { scheduleEditRebuild } from '@ami/batch-layer/edits/schedule-rebuild';
-import { loadEditSettings } from '@ami/batch-layer/edits/settings';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { loadArchiverSettings, loadBatchJobSettings, loadEditSettings } from '@ami/batch-layer';
+import {
+  BatchJobs,
+  DirtyDays,
+  EditStore,
+  EditValidationError,
+  MAX_LIST_DAYS,
+  scheduleEditRebuild,
+} from '@ami/batch-layer/commands';
 
 export const EDITS_HELP = `usage: pnpm ami edits add --meter ID --interval-start ISO --wh N --reason TEXT [--original-wh N] [--who NAME]
        pnpm ami edits list --meter ID --from YYYY-MM-DD --to YYYY-MM-DD

@@ -1,24 +1,25 @@
 /**
- * `pnpm ami speed replay`: rebuilds the provisional state (the realtime view in Redis) by replaying
+ * `pnpm ami speed replay`: the command line of the speed layer's replay operation (`speedReplay` of
+ * @ami/speed-layer), which rebuilds the provisional state (the realtime view in Redis) by replaying
  * the reads topic from the earliest offsets Kafka still retains — the recovery after Redis lost its
- * data (docs/operator-guide.md, section 11).
- *
- * With every speed-layer process stopped (the consumer group must have no members), it
- *  1. deletes the partitions' offset fences, then every other realtime-view key of
- *     AMI_SPEED_KEY_PREFIX (meter-days, grid-days, day registries): fences first, so that an
- *     interruption never leaves a fence above data that is gone (the replay would skip those
- *     offsets); realtime-view keys left behind without their fence are harmless, since applying a
- *     read whose version a slot already holds changes nothing;
- *  2. sets the group's committed offsets on the reads topic (and, with --events, the events topic)
- *     to the earliest retained offsets.
- * Started again, the speed layer applies everything Kafka retains. Without --execute it only prints
- * the plan (like kafka-consumer-groups --reset-offsets). Rerunning is safe at any point.
+ * data (docs/operator-guide.md, section 11). It deletes the view (offset fences first) and rewinds
+ * the speed layer's consumer group; started again, the speed layer applies everything Kafka
+ * retains. Without --execute it only prints the plan (like kafka-consumer-groups --reset-offsets).
+ * Rerunning is safe at any point.
  */
 import { parseArgs } from 'node:util';
-import { createKafka, createRedis, scanKeys, type RedisClient } from '@ami/shared/clients';
-import { loadConfig, readSettings, type AmiConfig } from '@ami/shared/config';
-import { speedLayerSettings } from '@ami/speed-layer/config';
-import { assertKeyPrefix } from '@ami/speed-layer/realtime-view/keys';
+import { createKafka, createRedis } from '@ami/shared/clients';
+import { loadConfig, readSettings } from '@ami/shared/config';
+import {
+  GroupActiveError,
+  speedLayerSettings,
+  speedReplay,
+  type ReplayDeps,
+  type ReplayReport,
+  type TopicReset,
+} from '@ami/speed-layer';
+
+export { GroupActiveError, speedReplay, type ReplayDeps, type ReplayReport, type TopicReset };
 
 /** A bad command line: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -76,136 +77,6 @@ export function parseSpeedArgs(argv: readonly string[]): SpeedCommand {
   }
   if (values.help === true) return { kind: 'help', text: REPLAY_HELP };
   return { kind: 'replay', events: values.events === true, execute: values.execute === true };
-}
-
-/** Partition of a realtime-view key of `prefix` (`{prefix:p}:…`), or null for any other key. */
-export function realtimeViewPartition(prefix: string, key: string): number | null {
-  const head = `{${prefix}:`;
-  if (!key.startsWith(head)) return null;
-  const m = /^(\d+)\}:./.exec(key.slice(head.length));
-  return m?.[1] === undefined ? null : Number(m[1]);
-}
-
-/** True for the offset fence of a partition (`{prefix:p}:fence`). */
-export function isFenceKey(prefix: string, key: string): boolean {
-  const p = realtimeViewPartition(prefix, key);
-  return p !== null && key === `{${prefix}:${p}}:fence`;
-}
-
-export interface TopicReset {
-  readonly topic: string;
-  readonly partitions: readonly {
-    readonly partition: number;
-    /** Committed offset now (null: none). */
-    readonly committed: string | null;
-    /** Earliest retained offset: where the replay starts. */
-    readonly earliest: string;
-    /** Log-end offset: the replay applies earliest…latest-1. */
-    readonly latest: string;
-  }[];
-}
-
-export interface ReplayReport {
-  readonly groupId: string;
-  readonly keyPrefix: string;
-  readonly fences: number;
-  readonly keys: number;
-  readonly topics: readonly TopicReset[];
-  readonly executed: boolean;
-}
-
-/** The speed layer is still running: the group has members. */
-export class GroupActiveError extends Error {}
-
-type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
-
-async function assertGroupEmpty(admin: Admin, groupId: string): Promise<void> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const g = groups.find((x) => x.groupId === groupId);
-  if (g === undefined || g.members.length === 0) return;
-  const who = [...new Set(g.members.map((m) => `${m.clientId}@${m.clientHost.replace(/^\//, '')}`))];
-  throw new GroupActiveError(
-    `consumer group ${groupId} has ${g.members.length} member(s) (${who.join(', ')}), state ${g.state}: ` +
-      'stop every speed-layer process first (a killed one stays a member until its session times out, 30 s by default)',
-  );
-}
-
-async function planTopic(admin: Admin, groupId: string, topic: string): Promise<TopicReset> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const mine = committed.find((t) => t.topic === topic)?.partitions ?? [];
-  return {
-    topic,
-    partitions: offsets
-      .map((o) => {
-        const c = mine.find((p) => p.partition === o.partition)?.offset;
-        return {
-          partition: o.partition,
-          committed: c === undefined || BigInt(c) < 0n ? null : c,
-          earliest: o.low,
-          latest: o.high,
-        };
-      })
-      .sort((a, b) => a.partition - b.partition),
-  };
-}
-
-/** Every realtime-view key of `prefix`, fences apart (a key may appear twice in a SCAN). */
-async function viewKeys(redis: RedisClient, prefix: string): Promise<{ fences: string[]; others: string[] }> {
-  const fences = new Set<string>();
-  const others = new Set<string>();
-  for await (const batch of scanKeys(redis, `{${prefix}:*`)) {
-    for (const key of batch) {
-      if (realtimeViewPartition(prefix, key) === null) continue;
-      (isFenceKey(prefix, key) ? fences : others).add(key);
-    }
-  }
-  return { fences: [...fences], others: [...others] };
-}
-
-/** One UNLINK per key: keys of different partitions lie in different cluster slots. */
-async function unlinkAll(redis: RedisClient, keys: readonly string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const k of keys.slice(i, i + 500)) pipeline.unlink(k);
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
-  }
-}
-
-export interface ReplayDeps {
-  readonly config: AmiConfig;
-  readonly groupId: string;
-  readonly keyPrefix: string;
-  readonly redis: RedisClient;
-  readonly admin: Admin;
-}
-
-/** Plans (and with `execute`, performs) the replay; see the module comment for the order. */
-export async function speedReplay(
-  deps: ReplayDeps,
-  opts: { readonly events: boolean; readonly execute: boolean },
-): Promise<ReplayReport> {
-  const { admin, redis, groupId } = deps;
-  const keyPrefix = assertKeyPrefix(deps.keyPrefix);
-  const topicNames = [deps.config.topics.reads, ...(opts.events ? [deps.config.topics.events] : [])];
-  await assertGroupEmpty(admin, groupId);
-  const topics: TopicReset[] = [];
-  for (const t of topicNames) topics.push(await planTopic(admin, groupId, t));
-  const { fences, others } = await viewKeys(redis, keyPrefix);
-  if (opts.execute) {
-    await unlinkAll(redis, fences);
-    await unlinkAll(redis, others);
-    for (const t of topics) {
-      // A speed layer started meanwhile would race the reset: check again right before it.
-      await assertGroupEmpty(admin, groupId);
-      await admin.setOffsets({
-        groupId,
-        topic: t.topic,
-        partitions: t.partitions.map((p) => ({ partition: p.partition, offset: p.earliest })),
-      });
-    }
-  }
-  return { groupId, keyPrefix, fences: fences.length, keys: others.length, topics, executed: opts.execute };
 }
 
 /** The report as the lines the command prints. */

@@ -22,12 +22,11 @@ import { parseArgs } from 'node:util';
 import { ensureInfra, infraDown, localServicesNotRunning } from '@ami/infra';
 import { createKafka, createRedis } from '@ami/shared/clients';
 import { ConfigError, loadConfig, readSettings, type AmiConfig } from '@ami/shared/config';
-import { speedLayerSettings } from '@ami/speed-layer/config';
+import { speedLayerSettings } from '@ami/speed-layer';
 import { addLocalDays, isValidLocalDate, localDate } from '@ami/shared/time';
-import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
-import { BatchJobs, type JobProgressView } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings, loadBatchMetricsSettings } from '@ami/batch-layer/jobs/settings';
-import { loadArchiverSettings } from '@ami/batch-layer/archiver/config';
+import { generateDevKeys } from '@ami/serving-layer';
+import { loadArchiverSettings, loadBatchJobSettings, loadBatchMetricsSettings } from '@ami/batch-layer';
+import { BatchJobs, type JobProgressView } from '@ami/batch-layer/commands';
 import { buildCalendar, buildFleet, topologyJsonl, FAULT_KINDS } from '@ami/simulator';
 import { behindTarget, endOffsets } from './platform/offsets.ts';
 import {
@@ -194,31 +193,74 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
   }
 }
 
+/**
+ * `pnpm ami up`, top to bottom: check the arguments and ports, start the infrastructure, write the
+ * fleet's topology and the dev keys, start the platform under one supervisor (then the simulator),
+ * print the banner, follow the history backfill and print the status line until Ctrl-C.
+ */
 export async function runUp(argv: string[]): Promise<number> {
-  let o: UpOptions;
-  let ports: PlatformPorts;
-  let simMetricsPort: number;
+  const args = await checkArgsAndPorts(argv);
+  if (typeof args === 'number') return args;
+  const { o, ports, simMetricsPort } = args;
+
+  const t0 = Date.now();
+  const infra = await startInfra();
+  const files = writeDevFiles(o, ports.api, infra.config);
+  const supervisor = new Supervisor({
+    cwd: REPO_ROOT,
+    logDir: join(files.stateDir, 'logs'),
+    env: infra.env,
+    onEvent: (line) => say(line),
+  });
+  const stop = platformStopper(supervisor, o.keepInfra, infra.startedInfra);
+  const stopped = stopOnSignal(stop);
+
+  if (!(await startPlatform(supervisor, ports, files))) return stop(1);
+  const controlUrl = o.sim ? startSimulator(supervisor, o, files, simMetricsPort) : () => undefined;
+  process.stdout.write(
+    banner({ o, ports, simMetricsPort, files, elapsedMs: Date.now() - t0, processEnv: process.env }),
+  );
+
+  const monitor =
+    o.sim && o.historyDays > 0
+      ? historyBackfill(infra.config, files.firstDay, files.today, () => simClockMs(controlUrl()), say)
+      : undefined;
+  const timer = startStatusLine({ ports, files, config: infra.config, supervisor, controlUrl, monitor });
+  const code = await stopped;
+  clearInterval(timer);
+  await monitor?.close();
+  return code;
+}
+
+function say(line: string): void {
+  process.stderr.write(`ami up: ${line}\n`);
+}
+
+interface CheckedArgs {
+  readonly o: UpOptions;
+  readonly ports: PlatformPorts;
+  readonly simMetricsPort: number;
+}
+
+/**
+ * Parses the arguments, reads the ports and checks they are free. A number is the exit code when up
+ * ends here: 0 after --help, 2 after a usage or configuration error (printed on stderr).
+ */
+async function checkArgsAndPorts(argv: string[]): Promise<CheckedArgs | number> {
   try {
-    o = parseUpArgs(argv);
+    const o = parseUpArgs(argv);
     if (o.help) {
       process.stdout.write(UP_HELP + '\n');
       return 0;
     }
-    ports = {
-      api: loadConfig().connection.apiPort,
-      speedMetrics: fixedPort(
-        'AMI_SPEED_METRICS_PORT',
-        readSettings({ p: speedLayerSettings.metricsPort }).p,
-      ),
-      archiverMetrics: fixedPort('AMI_ARCHIVER_METRICS_PORT', loadArchiverSettings().metricsPort),
-      batchMetrics: fixedPort('AMI_BATCH_METRICS_PORT', loadBatchMetricsSettings().port),
-    };
-    simMetricsPort = readSettings(upSettings).simMetricsPort;
+    const ports = platformPorts();
+    const simMetricsPort = readSettings(upSettings).simMetricsPort;
     await assertPortFree(ports.api, 'API_PORT');
     await assertPortFree(ports.speedMetrics, 'AMI_SPEED_METRICS_PORT');
     await assertPortFree(ports.archiverMetrics, 'AMI_ARCHIVER_METRICS_PORT');
     await assertPortFree(ports.batchMetrics, 'AMI_BATCH_METRICS_PORT');
     if (o.sim) await assertPortFree(simMetricsPort, 'AMI_SIM_METRICS_PORT');
+    return { o, ports, simMetricsPort };
   } catch (err) {
     if (err instanceof UpUsageError || err instanceof ConfigError) {
       process.stderr.write(`ami up: ${err.message}\n`);
@@ -226,17 +268,52 @@ export async function runUp(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
 
-  const say = (line: string) => process.stderr.write(`ami up: ${line}\n`);
-  const t0 = Date.now();
+/** The ports the platform's processes bind, from their own settings. */
+function platformPorts(): PlatformPorts {
+  return {
+    api: loadConfig().connection.apiPort,
+    speedMetrics: fixedPort('AMI_SPEED_METRICS_PORT', readSettings({ p: speedLayerSettings.metricsPort }).p),
+    archiverMetrics: fixedPort('AMI_ARCHIVER_METRICS_PORT', loadArchiverSettings().metricsPort),
+    batchMetrics: fixedPort('AMI_BATCH_METRICS_PORT', loadBatchMetricsSettings().port),
+  };
+}
+
+interface Infra {
+  /** The local services up started itself (stopped again on exit unless --keep-infra). */
+  readonly startedInfra: readonly string[];
+  /** The environment of the platform's processes: this one's plus the infrastructure's. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly config: AmiConfig;
+}
+
+/** Provisions/starts Kafka, Redis and MinIO and derives the platform's environment. */
+async function startInfra(): Promise<Infra> {
   const startedInfra = localServicesNotRunning();
   const infraEnvVars = await ensureInfra({ log: (l) => say(l) });
   const env: NodeJS.ProcessEnv = { ...process.env, ...infraEnvVars };
   // The dev platform flushes the archive every minute (default 1 h) so the history is stored soon.
   env.AMI_ARCHIVER_FLUSH_AGE_S ??= '60';
-  const config: AmiConfig = loadConfig(env);
-  const tz = config.connection.timeZone;
+  return { startedInfra, env, config: loadConfig(env) };
+}
 
+type DevKeys = ReturnType<typeof generateDevKeys>;
+
+interface DevFiles {
+  /** <AMI_CACHE_DIR>/up: the topology, the keys file and the logs. */
+  readonly stateDir: string;
+  readonly today: string;
+  /** The first simulated (history) day. */
+  readonly firstDay: string;
+  readonly topologyFile: string;
+  readonly dev: DevKeys;
+  readonly keysFile: string;
+}
+
+/** Writes the fleet's topology and one fresh development key per role (also as a `source`-able file). */
+function writeDevFiles(o: UpOptions, apiPort: number, config: AmiConfig): DevFiles {
+  const tz = config.connection.timeZone;
   const stateDir = join(config.runtime.cacheDir, 'up');
   mkdirSync(stateDir, { recursive: true });
   const today = localDate(Date.now(), tz);
@@ -251,31 +328,43 @@ export async function runUp(argv: string[]): Promise<number> {
   );
 
   const dev = generateDevKeys();
-  const keyOf = (role: string) => dev.keys.find((k) => k.role === role)?.key ?? '';
   const keysFile = join(stateDir, 'dev-keys.env');
-  writeFileSync(
-    keysFile,
-    [
-      `export AMI_API=http://127.0.0.1:${ports.api}`,
-      ...dev.keys.map((k) => `export AMI_KEY_${k.role.toUpperCase()}=${k.key}`),
-    ].join('\n') + '\n',
-  );
+  writeFileSync(keysFile, devKeysEnv(dev, apiPort));
   chmodSync(keysFile, 0o600);
+  return { stateDir, today, firstDay, topologyFile, dev, keysFile };
+}
 
-  const supervisor = new Supervisor({
-    cwd: REPO_ROOT,
-    logDir: join(stateDir, 'logs'),
-    env,
-    onEvent: (line) => say(line),
-  });
+/** The keys file: the API's URL and one `export AMI_KEY_<ROLE>=…` per development key. */
+function devKeysEnv(dev: DevKeys, apiPort: number): string {
+  return (
+    [
+      `export AMI_API=http://127.0.0.1:${apiPort}`,
+      ...dev.keys.map((k) => `export AMI_KEY_${k.role.toUpperCase()}=${k.key}`),
+    ].join('\n') + '\n'
+  );
+}
+
+function keyOf(dev: DevKeys, role: string): string {
+  return dev.keys.find((k) => k.role === role)?.key ?? '';
+}
+
+/**
+ * How up stops: every supervised process, then the infrastructure it started itself (unless
+ * --keep-infra). Runs once; resolves with `code`.
+ */
+function platformStopper(
+  supervisor: Supervisor,
+  keepInfra: boolean,
+  startedInfra: readonly string[],
+): (code: number) => Promise<number> {
   let stopping = false;
-  const stop = async (code: number): Promise<number> => {
+  return async (code) => {
     if (stopping) return code;
     stopping = true;
     process.stderr.write('\n');
     say('stopping the platform …');
     await supervisor.stopAll();
-    if (!o.keepInfra && startedInfra.length > 0) {
+    if (!keepInfra && startedInfra.length > 0) {
       say(`stopping the infrastructure it started (${startedInfra.join(', ')})`);
       await infraDown({ log: (l) => say(l) });
     } else {
@@ -283,121 +372,167 @@ export async function runUp(argv: string[]): Promise<number> {
     }
     return code;
   };
+}
 
-  const stopped = new Promise<number>((resolveStop) => {
+/** Stops on the first SIGINT/SIGTERM; resolves with exit code 0 once stopped. */
+function stopOnSignal(stop: (code: number) => Promise<number>): Promise<number> {
+  return new Promise<number>((resolveStop) => {
     const onSignal = () => void stop(0).then(resolveStop);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
+}
 
+/**
+ * Starts the speed layer, the archiver, the batch worker and the API under the supervisor and waits
+ * until each is ready, in that order. False (the reason said on stderr) when one is not.
+ */
+async function startPlatform(
+  supervisor: Supervisor,
+  ports: PlatformPorts,
+  files: DevFiles,
+): Promise<boolean> {
   try {
     const specs = platformProcesses({
       ports,
-      topologyFile,
-      apiKeysJson: JSON.stringify(dev.entries),
+      topologyFile: files.topologyFile,
+      apiKeysJson: JSON.stringify(files.dev.entries),
       pseudonymSecret: randomBytes(32).toString('base64url'),
     });
     for (const spec of specs) supervisor.start(spec);
     for (const spec of specs) {
       await waitForHttp(readinessUrl(spec.name, ports), {
         timeoutMs: 120_000,
-        hint: `see ${join(stateDir, 'logs', `${spec.name}.log`)}`,
+        hint: `see ${join(files.stateDir, 'logs', `${spec.name}.log`)}`,
         alive: () => supervisor.status().find((s) => s.name === spec.name)?.state !== 'failed',
       });
       say(`${spec.name} ready`);
     }
+    return true;
   } catch (err) {
     say(err instanceof Error ? err.message : String(err));
-    return stop(1);
+    return false;
   }
+}
 
+/** Starts the simulator live; returns the URL of its control server once it printed it. */
+function startSimulator(
+  supervisor: Supervisor,
+  o: UpOptions,
+  files: DevFiles,
+  simMetricsPort: number,
+): () => string | undefined {
   let controlUrl: string | undefined;
-  if (o.sim) {
-    supervisor.start({
-      name: 'simulator',
-      entry: PLATFORM_ENTRIES.simulator,
-      args: simArgs(o, firstDay, today, simMetricsPort),
-      env: { AMI_TOPOLOGY_FILE: topologyFile },
-      onStderrLine: (line) => {
-        const m = /control (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-        if (m) controlUrl = m[1];
-      },
-    });
-  }
+  supervisor.start({
+    name: 'simulator',
+    entry: PLATFORM_ENTRIES.simulator,
+    args: simArgs(o, files.firstDay, files.today, simMetricsPort),
+    env: { AMI_TOPOLOGY_FILE: files.topologyFile },
+    onStderrLine: (line) => {
+      const m = /control (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m) controlUrl = m[1];
+    },
+  });
+  return () => controlUrl;
+}
 
+interface BannerFacts {
+  readonly o: UpOptions;
+  readonly ports: PlatformPorts;
+  readonly simMetricsPort: number;
+  readonly files: DevFiles;
+  /** Time it took to come up. */
+  readonly elapsedMs: number;
+  /** Where the MinIO ports are read from (up's own environment). */
+  readonly processEnv: NodeJS.ProcessEnv;
+}
+
+/** The text printed once the platform is up: URLs, development keys, what to do next. */
+function banner({ o, ports, simMetricsPort, files, elapsedMs, processEnv }: BannerFacts): string {
   const api = `http://127.0.0.1:${ports.api}`;
-  process.stdout.write(
+  return (
     [
       '',
-      `AMI platform is up (${((Date.now() - t0) / 1000).toFixed(0)} s). ${o.sim ? `Streaming ${o.meters} meters from ${firstDay}.` : 'No simulator (--no-sim).'}`,
+      `AMI platform is up (${(elapsedMs / 1000).toFixed(0)} s). ${o.sim ? `Streaming ${o.meters} meters from ${files.firstDay}.` : 'No simulator (--no-sim).'}`,
       '',
-      `  Dashboard   ${api}/dashboard#key=${keyOf('dashboard')}`,
+      `  Dashboard   ${api}/dashboard#key=${keyOf(files.dev, 'dashboard')}`,
       `  API         ${api}   (OpenAPI ${api}/openapi.json, docs ${api}/docs)`,
       `  Queues      ${api}/queues   (user "operator", password = the operator key)`,
       `  Metrics     ${api}/metrics, :${ports.speedMetrics}/metrics (speed), :${ports.archiverMetrics}/metrics (archiver), :${ports.batchMetrics}/metrics (batch)${o.sim ? `, :${simMetricsPort}/metrics (simulator)` : ''}`,
-      `  MinIO       http://127.0.0.1:${process.env.AMI_MINIO_PORT ?? '9000'} (console :${process.env.AMI_MINIO_CONSOLE_PORT ?? '9001'})`,
-      `  Logs        ${join(stateDir, 'logs')}`,
+      `  MinIO       http://127.0.0.1:${processEnv.AMI_MINIO_PORT ?? '9000'} (console :${processEnv.AMI_MINIO_CONSOLE_PORT ?? '9001'})`,
+      `  Logs        ${join(files.stateDir, 'logs')}`,
       '',
       '  Development API keys (x-api-key header; valid until Ctrl-C):',
-      ...dev.keys.map((k) => `    ${k.role.padEnd(9)} ${k.key}`),
-      `  (also in ${keysFile}: \`source\` it for the curl examples of docs/user-guide/)`,
+      ...files.dev.keys.map((k) => `    ${k.role.padEnd(9)} ${k.key}`),
+      `  (also in ${files.keysFile}: \`source\` it for the curl examples of docs/user-guide/)`,
       '',
       o.sim
         ? '  Inject a transformer outage: pnpm ami sim outage --control <control URL shown in the status line>'
         : '',
       '  Ctrl-C stops everything.',
       '',
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
+}
 
-  const simStatus = async (): Promise<SimStatus | null> =>
-    controlUrl ? getJson<SimStatus>(`${controlUrl}/status`) : null;
-  const monitor =
-    o.sim && o.historyDays > 0
-      ? historyBackfill(
-          config,
-          firstDay,
-          today,
-          async () => {
-            const s = await simStatus();
-            return s ? Date.parse(s.sim_clock) : null;
-          },
-          say,
-        )
-      : undefined;
+async function simStatus(controlUrl: string | undefined): Promise<SimStatus | null> {
+  return controlUrl ? getJson<SimStatus>(`${controlUrl}/status`) : null;
+}
+
+/** The simulated clock in ms (null: the simulator does not answer yet). */
+async function simClockMs(controlUrl: string | undefined): Promise<number | null> {
+  const s = await simStatus(controlUrl);
+  return s ? Date.parse(s.sim_clock) : null;
+}
+
+interface StatusSources {
+  readonly ports: PlatformPorts;
+  readonly files: DevFiles;
+  readonly config: AmiConfig;
+  readonly supervisor: Supervisor;
+  readonly controlUrl: () => string | undefined;
+  readonly monitor: BackfillMonitor | undefined;
+}
+
+/** Gathers the status line's facts: processes, simulator, backfill, catalog and open alerts. */
+async function platformSnapshot(src: StatusSources): Promise<PlatformSnapshot> {
+  const api = `http://127.0.0.1:${src.ports.api}`;
+  const sim = await simStatus(src.controlUrl());
+  const catalog = await getJson<{ version: string | null; watermark: string | null }>(`${api}/v1/catalog`, {
+    'x-api-key': keyOf(src.files.dev, 'operator'),
+  });
+  const alerts = await getJson<{ count: number }>(`${api}/v1/alerts?status=open&limit=1000`, {
+    'x-api-key': keyOf(src.files.dev, 'dashboard'),
+  });
+  return {
+    nowMs: Date.now(),
+    processes: src.supervisor.status(),
+    sim: sim ? { clock: sim.sim_clock, reads: sim.reads, lagS: sim.lag_s } : null,
+    controlUrl: src.controlUrl() ?? null,
+    backfill: src.monitor?.progress() ?? null,
+    watermark: catalog?.watermark ?? null,
+    timeZone: src.config.connection.timeZone,
+    version: catalog?.version ?? null,
+    openAlerts: alerts ? alerts.count : null,
+  };
+}
+
+/**
+ * Prints the status line every second: rewritten in place on a terminal, else one line every 30 s.
+ * Returns the timer (cleared on stop).
+ */
+function startStatusLine(src: StatusSources): NodeJS.Timeout {
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
   const tick = async () => {
-    const sim = await simStatus();
-    const catalog = await getJson<{ version: string | null; watermark: string | null }>(`${api}/v1/catalog`, {
-      'x-api-key': keyOf('operator'),
-    });
-    const alerts = await getJson<{ count: number }>(`${api}/v1/alerts?status=open&limit=1000`, {
-      'x-api-key': keyOf('dashboard'),
-    });
-    const snap: PlatformSnapshot = {
-      nowMs: Date.now(),
-      processes: supervisor.status(),
-      sim: sim ? { clock: sim.sim_clock, reads: sim.reads, lagS: sim.lag_s } : null,
-      controlUrl: controlUrl ?? null,
-      backfill: monitor?.progress() ?? null,
-      watermark: catalog?.watermark ?? null,
-      timeZone: config.connection.timeZone,
-      version: catalog?.version ?? null,
-      openAlerts: alerts ? alerts.count : null,
-    };
-    const line = statusLine(snap);
+    const line = statusLine(await platformSnapshot(src));
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);
     else if (Date.now() - lastPrinted >= 30_000) {
       process.stderr.write(`${line}\n`);
       lastPrinted = Date.now();
     }
   };
-  const timer = setInterval(() => void tick(), 1000);
-  const code = await stopped;
-  clearInterval(timer);
-  await monitor?.close();
-  return code;
+  return setInterval(() => void tick(), 1000);
 }
 
 interface BackfillMonitor {

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedis, createS3, openDuckDB, type DuckDBInstance } from '@ami/shared/clients';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { CatalogPublisher } from '@ami/batch-layer/catalog/publisher';
-import { dayInputs, deletePrefix } from '../../batch-layer/test/catalog/support.ts';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { CatalogPublisher } from '@ami/batch-layer/catalog';
+import { BatchJobs } from '@ami/batch-layer/commands';
+import { dayInputs } from '@ami/batch-layer/testing';
+import { deletePrefix } from '../../../test/support/s3.ts';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { runBatchCommand } from '../src/batch.ts';
 

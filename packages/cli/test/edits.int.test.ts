@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedis, createS3 } from '@ami/shared/clients';
-import { DirtyDays } from '@ami/batch-layer/archiver/dirty-days';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { deletePrefix } from '../../batch-layer/test/catalog/support.ts';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { BatchJobs, DirtyDays } from '@ami/batch-layer/commands';
+import { deletePrefix } from '../../../test/support/s3.ts';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { runEdits } from '../src/edits.ts';
 

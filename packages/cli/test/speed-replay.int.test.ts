@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka, createRedis } from '@ami/shared/clients';
-import { daysKey, fenceKey, gridDayKey, meterDayKey } from '@ami/speed-layer/realtime-view/keys';
+import { daysKey, fenceKey, gridDayKey, meterDayKey } from '@ami/speed-layer/testing';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { GroupActiveError, speedReplay } from '../src/speed-replay.ts';
 

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fenceKey, gridDayKey, daysKey, meterDayKey } from '@ami/speed-layer/realtime-view/keys';
 import { runCli } from '../src/cli.ts';
 import {
   REPLAY_HELP,
   SPEED_HELP,
   formatReplayReport,
-  isFenceKey,
   parseSpeedArgs,
-  realtimeViewPartition,
   runSpeedCommand,
 } from '../src/speed-replay.ts';
 
@@ -58,33 +55,6 @@ describe('pnpm ami speed: arguments', () => {
     c.out.length = 0;
     expect(await runCli(['--help'])).toBe(0);
     expect(c.out.join('')).toMatch(/\n {2}speed +Speed-layer operations/);
-  });
-});
-
-describe('realtime-view keys', () => {
-  it('recognises every key of the prefix with its partition, and the fences among them', () => {
-    const keys = [
-      fenceKey('rv', 3),
-      daysKey('rv', 3),
-      meterDayKey('rv', 12, 'MTR-00000001', '2026-11-17'),
-      gridDayKey('rv', 0, 'transformer', 'TX-00001', '2026-11-17'),
-    ];
-    expect(keys.map((k) => realtimeViewPartition('rv', k))).toEqual([3, 3, 12, 0]);
-    expect(keys.map((k) => isFenceKey('rv', k))).toEqual([true, false, false, false]);
-  });
-
-  it('leaves keys of other prefixes and other key shapes alone', () => {
-    for (const key of [
-      fenceKey('rv2', 0),
-      fenceKey('r', 0),
-      '{rv}:active',
-      '{rv:x}:fence',
-      '{rv:1}',
-      'rv:1:fence',
-      'batch:{dirty-days}',
-    ])
-      expect(realtimeViewPartition('rv', key), key).toBeNull();
-    expect(isFenceKey('rv', '{rv:1}:fence:x')).toBe(false);
   });
 });
 

@@ -211,7 +211,7 @@ async function main(): Promise<void> {
       await app.close();
     }
   } finally {
-    const { deletePrefix } = await import('../../batch-layer/test/catalog/support.ts');
+    const { deletePrefix } = await import('../../../test/support/s3.ts');
     await deletePrefix(s3, bucket, prefix).catch(() => undefined);
     const keys = await redis.keys(`{${rvPrefix}:*`);
     for (let k = 0; k < keys.length; k += 1000) await redis.del(...keys.slice(k, k + 1000));

@@ -5,7 +5,10 @@
  * UI at /docs. Route modules (routes/context.ts) plug in through `routes`; the app's own routes
  * (health, readiness, metrics, catalog) are always there.
  *
- * `buildApp` does no I/O of its own: clients come in `deps` (main.ts or the tests create them).
+ * `buildApp` does no I/O of its own: clients come in `deps` (main.ts or the tests create them). It
+ * creates the process's one DuckDB connection pool over `deps.db` (`settings.duckdbConnections`,
+ * AMI_API_DUCKDB_CONNECTIONS), gives it to every route module in the route context and closes it
+ * when the app closes.
  */
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -33,9 +36,10 @@ import { billingRoutes } from './routes/billing.ts';
 import { editsRoutes } from './routes/edits.ts';
 import { jobsRoutes } from './routes/jobs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { DuckDBPool } from './sources/duckdb-pool.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { queuesRoutes } from './queues/index.ts';
-import type { ServingSettings } from './settings.ts';
+import { servingSettings, type ServingSettings } from './settings.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -56,7 +60,10 @@ export const featureRoutes: readonly RouteModule[] = [
   queuesRoutes,
 ];
 
-/** The settings buildApp uses (a subset of ServingSettings; `pseudonymSecret` must be resolved). */
+/**
+ * The settings buildApp uses (a subset of ServingSettings; `pseudonymSecret` must be resolved).
+ * `duckdbConnections` may be left out: then the default of AMI_API_DUCKDB_CONNECTIONS applies.
+ */
 export type AppSettings = Pick<
   ServingSettings,
   | 'rateLimitPerMin'
@@ -66,7 +73,24 @@ export type AppSettings = Pick<
   | 'metricsPublic'
   | 'readyTimeoutMs'
   | 'validateResponses'
->;
+> &
+  Partial<Pick<ServingSettings, 'duckdbConnections'>>;
+
+/**
+ * The process's one DuckDB pool over `deps.db`, closed with the app: every route's DuckDB queries
+ * share its connections (see duckdb-pool.ts). Size: the setting, else AMI_API_DUCKDB_CONNECTIONS'
+ * default.
+ */
+function openPool(app: FastifyInstance, deps: ServingDeps, settings: AppSettings): DuckDBPool {
+  const { duckdbConnections } = servingSettings;
+  const size = settings.duckdbConnections ?? duckdbConnections.parse(String(duckdbConnections.default));
+  const pool = new DuckDBPool(deps.db, size);
+  app.addHook('onClose', () => {
+    pool.close();
+    return Promise.resolve();
+  });
+  return pool;
+}
 
 /** Security headers for responses sent before any hook runs (malformed URLs). */
 const BARE_SECURITY_HEADERS = {
@@ -156,7 +180,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   installApiMetrics(app, registry, deps.catalog);
   await installOpenApi(app, API_VERSION);
 
-  const ctx: RouteContext = { deps, authorize, identifyKey: (key) => keys.identify(key) };
+  const pool = openPool(app, deps, settings);
+  const ctx: RouteContext = { deps, pool, authorize, identifyKey: (key) => keys.identify(key) };
   const modules: RouteModule[] = [
     healthRoutes({
       checks: opts.readiness ?? [redisCheck(deps.redis), catalogCheck(deps.catalog)],

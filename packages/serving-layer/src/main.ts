@@ -2,40 +2,78 @@
  * Serving-layer process: `pnpm exec tsx packages/serving-layer/src/main.ts`.
  * Loads the configuration, connects Redis, S3 (object cache + catalog reader), DuckDB and a Kafka
  * admin client (readiness only), builds the app and listens on AMI_API_HOST:API_PORT. With
- * AMI_API_DEV_KEYS=true it prints one fresh key per role on stdout, once. SIGTERM/SIGINT close the
- * server (in-flight requests finish) and the clients, then exit 0.
+ * AMI_API_DEV_KEYS=true it prints one fresh key per role on stdout, once. Runs on the service
+ * scaffold (@ami/shared/service): SIGTERM/SIGINT close the server (in-flight requests finish), then
+ * the clients in reverse order of opening, and exit 0 (within AMI_SHUTDOWN_GRACE_S, else exit 1).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CatalogReader, catalogSettings } from '@ami/shared/catalog';
 import { createKafka, createRedis, createS3, openDuckDB, S3ObjectCache } from '@ami/shared/clients';
-import { ConfigError, loadConfig, readSettings } from '@ami/shared/config';
-import { createLogger } from '@ami/shared/log';
+import { ConfigError, readSettings, type SettingsOf } from '@ami/shared/config';
+import { runService, type ServiceContext } from '@ami/shared/service';
 import { createMetricsRegistry } from '@ami/shared/metrics';
-import { speedLayerSettings } from '@ami/speed-layer/config';
-import { loadArchiverSettings } from '@ami/batch-layer/archiver/config';
-import { DirtyDays } from '@ami/batch-layer/archiver/dirty-days';
-import { EditStore } from '@ami/batch-layer/edits/edit-store';
-import { loadEditSettings } from '@ami/batch-layer/edits/settings';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { loadReconciliationSettings } from '@ami/batch-layer/reconciliation/settings';
-import { alertEngineSettings } from '@ami/speed-layer/alerts/settings';
+import { alertEngineSettings, speedLayerSettings } from '@ami/speed-layer';
+import {
+  loadArchiverSettings,
+  loadBatchJobSettings,
+  loadEditSettings,
+  loadReconciliationSettings,
+} from '@ami/batch-layer';
+import { BatchJobs, DirtyDays, EditStore } from '@ami/batch-layer/commands';
 import { buildApp, featureRoutes } from './app.ts';
 import { createPseudonymiser } from './auth/pseudonym.ts';
-import { generateDevKeys, KeyStore, readKeyFile, type ApiKeyEntry } from './auth/key-store.ts';
+import { generateDevKeys, KeyStore, readKeyFile, type ApiKeyEntry, type DevKey } from './auth/key-store.ts';
 import { catalogCheck, redisCheck, type ReadinessCheck } from './plugins/readiness.ts';
-import { loadServingSettings } from './settings.ts';
+import type { ServingDeps } from './routes/context.ts';
+import { loadServingSettings, type ServingSettings } from './settings.ts';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+/**
+ * The serving layer's start, top to bottom: its settings, the API keys and the pseudonym secret,
+ * then the clients (each registering its close step as it opens), the readiness checks, the app,
+ * and the listening server (registered last, so closed first).
+ */
+async function start(ctx: ServiceContext): Promise<void> {
+  const { config, logger, onClose } = ctx;
   const settings = loadServingSettings();
   const catalogConfig = readSettings(catalogSettings);
   const { keyPrefix } = readSettings({ keyPrefix: speedLayerSettings.keyPrefix });
-  const logger = createLogger('serving-layer', { level: config.runtime.logLevel });
+  const keys = await loadApiKeys(settings);
+  const pseudonymSecret = resolvePseudonymSecret(settings, logger);
 
+  const storage = await openStorage(ctx, settings, catalogConfig);
+  const admin = openKafkaAdmin(ctx);
+  const partitions = await readsPartitionsOrDefault(ctx, admin);
+  const jobs = openBatchJobs(ctx);
+
+  const readiness = readinessChecks(storage, admin);
+  const app = await buildApp({
+    deps: servingDeps({ config, storage, keyPrefix, partitions, jobs, pseudonymSecret }),
+    routes: featureRoutes,
+    keys: new KeyStore(keys.entries),
+    settings: { ...settings, pseudonymSecret },
+    readiness,
+    registry: createMetricsRegistry('serving-layer'),
+    logger,
+  });
+  // Closed first: the server stops accepting connections and the in-flight requests finish.
+  onClose('HTTP server', () => app.close());
+  const address = await app.listen({ host: settings.host, port: config.connection.apiPort });
+  logger.info({ address, keys: keys.entries.length, partitions }, 'serving layer listening');
+  if (keys.dev) process.stdout.write(devKeysText(address, keys.dev.keys));
+}
+
+interface ApiKeys {
+  /** Every accepted key: AMI_API_KEYS, then AMI_API_KEYS_FILE's, then the development keys. */
+  readonly entries: readonly ApiKeyEntry[];
+  /** The development keys (AMI_API_DEV_KEYS=true), printed once listening. */
+  readonly dev: ReturnType<typeof generateDevKeys> | undefined;
+}
+
+/** The API keys the server accepts; a ConfigError when there is none. */
+async function loadApiKeys(settings: ServingSettings): Promise<ApiKeys> {
   const entries: ApiKeyEntry[] = [...settings.apiKeys];
   if (settings.apiKeysFile !== '') entries.push(...(await readKeyFile(settings.apiKeysFile)));
   const dev = settings.devKeys ? generateDevKeys() : undefined;
@@ -49,27 +87,47 @@ async function main(): Promise<void> {
           'no API keys: set AMI_API_KEYS or AMI_API_KEYS_FILE (or AMI_API_DEV_KEYS=true in development)',
       },
     ]);
-  let pseudonymSecret = settings.pseudonymSecret;
-  if (pseudonymSecret === '') {
-    if (!settings.devKeys)
-      throw new ConfigError([
-        {
-          env: 'AMI_API_PSEUDONYM_SECRET',
-          value: '',
-          problem:
-            'required (≥ 16 characters) unless AMI_API_DEV_KEYS=true: analysts see customer pseudonyms',
-        },
-      ]);
-    pseudonymSecret = randomBytes(32).toString('base64url');
-    logger.warn('AMI_API_PSEUDONYM_SECRET not set: random secret, customer pseudonyms change on restart');
-  }
+  return { entries, dev };
+}
 
+/** AMI_API_PSEUDONYM_SECRET, or a random one with development keys (a ConfigError without). */
+function resolvePseudonymSecret(settings: ServingSettings, logger: ServiceContext['logger']): string {
+  if (settings.pseudonymSecret !== '') return settings.pseudonymSecret;
+  if (!settings.devKeys)
+    throw new ConfigError([
+      {
+        env: 'AMI_API_PSEUDONYM_SECRET',
+        value: '',
+        problem: 'required (≥ 16 characters) unless AMI_API_DEV_KEYS=true: analysts see customer pseudonyms',
+      },
+    ]);
+  const secret = randomBytes(32).toString('base64url');
+  logger.warn('AMI_API_PSEUDONYM_SECRET not set: random secret, customer pseudonyms change on restart');
+  return secret;
+}
+
+interface Storage {
+  readonly redis: ServingDeps['redis'];
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly catalog: CatalogReader;
+  readonly db: ServingDeps['db'];
+}
+
+/** Redis, S3 (with the object cache and the catalog reader over it) and DuckDB, in that order. */
+async function openStorage(
+  { config, logger, onClose }: ServiceContext,
+  settings: ServingSettings,
+  catalogConfig: SettingsOf<typeof catalogSettings>,
+): Promise<Storage> {
   const redis = createRedis(config, {
     connectionName: 'serving-layer',
     overrides: { commandTimeout: 10_000 },
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
+  onClose('Redis', () => redis.disconnect());
   const s3 = createS3(config);
+  onClose('S3', () => s3.destroy());
   const bucket = config.connection.s3Bucket;
   await mkdir(settings.cacheDir, { recursive: true });
   const cache = new S3ObjectCache({ s3, bucket, dir: settings.cacheDir, maxBytes: settings.cacheMaxBytes });
@@ -86,25 +144,50 @@ async function main(): Promise<void> {
     parquetMetadataCache: true,
     tempDirectory: join(settings.cacheDir, '.duckdb-tmp'),
   });
+  onClose('DuckDB', () => db.closeSync());
+  return { redis, s3, bucket, catalog, db };
+}
+
+type KafkaAdmin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+
+/** The Kafka admin client: the reads topic's partition count and the (optional) readiness check. */
+function openKafkaAdmin({ config, logger, onClose }: ServiceContext): KafkaAdmin {
   const kafka = createKafka(config, { component: 'serving-layer', logger });
   const admin = kafka.admin();
-  const partitions = await readsPartitions(admin, config.topics.reads).catch((err: unknown) => {
+  onClose('Kafka admin', () => admin.disconnect().catch(() => undefined));
+  return admin;
+}
+
+/** The reads topic's partition count; AMI_HEADEND_PARTITIONS (with a warning) when Kafka cannot tell. */
+async function readsPartitionsOrDefault(
+  { config, logger }: ServiceContext,
+  admin: KafkaAdmin,
+): Promise<number> {
+  return readsPartitions(admin, config.topics.reads).catch((err: unknown) => {
     logger.warn(
       { err: err instanceof Error ? err.message : String(err), fallback: config.topics.headendPartitions },
       'could not read the reads topic partition count; using AMI_HEADEND_PARTITIONS',
     );
     return config.topics.headendPartitions;
   });
+}
 
-  // Batch jobs (backfill/rebuild from the API) share the worker's queue; BullMQ needs its own connection.
+/** Batch jobs (backfill/rebuild from the API) share the worker's queue; BullMQ needs its own connection. */
+function openBatchJobs({ config, onClose }: ServiceContext): BatchJobs {
   const jobsConnection = createRedis(config, { forBullMQ: true, connectionName: 'serving-layer-jobs' });
+  onClose('Redis (jobs)', () => jobsConnection.disconnect());
   const jobs = new BatchJobs({
     connection: jobsConnection,
     settings: loadBatchJobSettings(),
     timeZone: config.connection.timeZone,
   });
+  onClose('batch jobs queue', () => jobs.close().catch(() => undefined));
+  return jobs;
+}
 
-  const readiness: ReadinessCheck[] = [
+/** Redis, S3 and the catalog are required for /ready; Kafka (only the partition count) is not. */
+function readinessChecks({ redis, s3, bucket, catalog }: Storage, admin: KafkaAdmin): ReadinessCheck[] {
+  return [
     redisCheck(redis),
     {
       name: 's3',
@@ -123,74 +206,59 @@ async function main(): Promise<void> {
       },
     },
   ];
-
-  const app = await buildApp({
-    deps: {
-      redis,
-      catalog,
-      db,
-      timeZone: config.connection.timeZone,
-      realtimePrefix: keyPrefix,
-      partitions,
-      now: Date.now,
-      s3,
-      bucket,
-      reconciliationPrefix: loadReconciliationSettings().s3Prefix,
-      jobs,
-      edits: new EditStore({
-        s3,
-        bucket,
-        prefix: loadEditSettings().s3Prefix,
-        timeZone: config.connection.timeZone,
-        dirtyDays: new DirtyDays(redis, loadArchiverSettings().dirtyKeyPrefix),
-      }),
-      alertKeyPrefix: readSettings({ keyPrefix: alertEngineSettings.keyPrefix }).keyPrefix,
-      pseudonymise: createPseudonymiser(pseudonymSecret),
-    },
-    routes: featureRoutes,
-    keys: new KeyStore(entries),
-    settings: { ...settings, pseudonymSecret },
-    readiness,
-    registry: createMetricsRegistry('serving-layer'),
-    logger,
-  });
-  const address = await app.listen({ host: settings.host, port: config.connection.apiPort });
-  logger.info({ address, keys: entries.length, partitions }, 'serving layer listening');
-  if (dev) {
-    const lines = dev.keys.map((k) => `  ${k.role.padEnd(9)} ${k.key}`);
-    process.stdout.write(
-      `API ${address}  (OpenAPI ${address}/openapi.json, docs ${address}/docs)\n` +
-        `development API keys (x-api-key header; shown once, valid until this process stops):\n${lines.join('\n')}\n`,
-    );
-  }
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing in-flight requests');
-    app
-      .close()
-      .then(async () => {
-        await admin.disconnect().catch(() => undefined);
-        await jobs.close().catch(() => undefined);
-        jobsConnection.disconnect();
-        redis.disconnect();
-        s3.destroy();
-        db.closeSync();
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-type KafkaAdmin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+interface DepsSources {
+  readonly config: ServiceContext['config'];
+  readonly storage: Storage;
+  readonly keyPrefix: string;
+  readonly partitions: number;
+  readonly jobs: BatchJobs;
+  readonly pseudonymSecret: string;
+}
+
+/** What the routes use: the clients, the other layers' key prefixes and the edit store. */
+function servingDeps({
+  config,
+  storage,
+  keyPrefix,
+  partitions,
+  jobs,
+  pseudonymSecret,
+}: DepsSources): ServingDeps {
+  const { redis, catalog, db, s3, bucket } = storage;
+  return {
+    redis,
+    catalog,
+    db,
+    timeZone: config.connection.timeZone,
+    realtimePrefix: keyPrefix,
+    partitions,
+    now: Date.now,
+    s3,
+    bucket,
+    reconciliationPrefix: loadReconciliationSettings().s3Prefix,
+    jobs,
+    edits: new EditStore({
+      s3,
+      bucket,
+      prefix: loadEditSettings().s3Prefix,
+      timeZone: config.connection.timeZone,
+      dirtyDays: new DirtyDays(redis, loadArchiverSettings().dirtyKeyPrefix),
+    }),
+    alertKeyPrefix: readSettings({ keyPrefix: alertEngineSettings.keyPrefix }).keyPrefix,
+    pseudonymise: createPseudonymiser(pseudonymSecret),
+  };
+}
+
+/** The development keys, printed once on stdout with the API's URLs. */
+function devKeysText(address: string, keys: readonly DevKey[]): string {
+  const lines = keys.map((k) => `  ${k.role.padEnd(9)} ${k.key}`);
+  return (
+    `API ${address}  (OpenAPI ${address}/openapi.json, docs ${address}/docs)\n` +
+    `development API keys (x-api-key header; shown once, valid until this process stops):\n${lines.join('\n')}\n`
+  );
+}
 
 /** Partition count of the reads topic (the realtime view's keys depend on it); gives up after 10 s. */
 async function readsPartitions(admin: KafkaAdmin, topic: string): Promise<number> {
@@ -214,7 +282,4 @@ async function readsPartitions(admin: KafkaAdmin, topic: string): Promise<number
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runService({ name: 'serving-layer', stopping: 'finishing in-flight requests', start });

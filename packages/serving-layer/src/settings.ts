@@ -100,6 +100,12 @@ export const servingSettings = {
     parse.int(1024 * 1024, Number.MAX_SAFE_INTEGER),
   ),
   duckdbThreads: setting('AMI_API_DUCKDB_THREADS', 'DuckDB threads of the API', '2', parse.int(1, 256)),
+  duckdbConnections: setting(
+    'AMI_API_DUCKDB_CONNECTIONS',
+    'DuckDB connections of the API, shared by every route: at most this many queries run at once, further requests wait their turn (FIFO)',
+    '4',
+    parse.int(1, 64),
+  ),
   duckdbMemoryLimit: setting(
     'AMI_API_DUCKDB_MEMORY_LIMIT',
     'DuckDB memory limit of the API (DuckDB size syntax, e.g. 1GB)',

@@ -20,13 +20,18 @@ import { DAILY_VIEWS, MONTHLY_VIEWS } from '@ami/shared/catalog';
 import { sqlPath, withConnection } from '@ami/shared/clients';
 import { alertDedupKey, type Alert } from '@ami/shared/contracts';
 import { formatIsoUtc, localDayBounds } from '@ami/shared/time';
-import { AlertStore } from '@ami/speed-layer/alerts/store';
-import { alertKeys } from '@ami/speed-layer/alerts/keys';
-import { openAlert, type OpenSpec } from '@ami/speed-layer/alerts/alert-record';
+import {
+  AlertStore,
+  applyToRealtimeView,
+  deleteAlertStore,
+  intervalReadMessage,
+  openAlert,
+  reportAlertWatermark,
+  type OpenSpec,
+} from '@ami/speed-layer/testing';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { createAlertsRoutes, type AlertsResponse, type OverviewResponse } from '../src/routes/alerts.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
-import { applyToRealtimeView, intervalReadMessage } from '../../speed-layer/test/support/realtime-seed.ts';
 
 const TZ = 'Europe/Stockholm';
 const Q = 900_000;
@@ -201,14 +206,11 @@ describe('alert routes on Redis + MinIO', () => {
   afterAll(async () => {
     await api?.app.close();
     const redis = t.deps.redis;
-    const k = alertKeys(alertPrefix);
-    await redis.del(k.active, k.history, k.outbox, k.expiry, k.watermarks);
+    await deleteAlertStore(redis, alertPrefix);
     for (let p = 0; p < PARTITIONS; p++) {
       const keys = await redis.keys(`{${rvPrefix}:${p}}:*`);
       if (keys.length > 0) await redis.del(...keys);
     }
-    const closedKeys = await redis.keys(`{${alertPrefix}}:*`);
-    if (closedKeys.length > 0) await redis.del(...closedKeys);
     await t?.close();
     rmSync(work, { recursive: true, force: true });
   });
@@ -384,11 +386,7 @@ describe('alert routes on Redis + MinIO', () => {
         { meter: 'M2', slot: 7, wh: 41, voltage: 226 },
         { meter: 'M1', slot: 8, wh: 999, voltage: 250 },
       ]);
-      await t.deps.redis.hset(
-        alertKeys(alertPrefix).watermarks,
-        'i1',
-        `${dayStart + 8 * Q + 300_000}:${NOW - 1000}`,
-      );
+      await reportAlertWatermark(t.deps.redis, alertPrefix, 'i1', dayStart + 8 * Q + 300_000, NOW - 1000);
       await store.open(
         openAlert(spec({ type: 'LOW_RECEIPT_RATE', source: 'COMM', entityId: 'T1', openedAtMs: dayStart })),
       );
@@ -432,11 +430,7 @@ describe('alert routes on Redis + MinIO', () => {
     });
 
     it('falls back to now − allowed lateness without a live engine instance', async () => {
-      await t.deps.redis.hset(
-        alertKeys(alertPrefix).watermarks,
-        'i1',
-        `${dayStart + 8 * Q}:${NOW - 3_600_000}`,
-      );
+      await reportAlertWatermark(t.deps.redis, alertPrefix, 'i1', dayStart + 8 * Q, NOW - 3_600_000);
       const res = await api.app.inject({ method: 'GET', url: '/v1/realtime/overview', headers: dashboard() });
       const body = res.json<OverviewResponse>();
       expect(body.watermark_source).toBe('clock');

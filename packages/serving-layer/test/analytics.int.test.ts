@@ -92,7 +92,7 @@ describe('analytics aggregate on Redis + MinIO + DuckDB', () => {
 
   afterAll(async () => {
     await api?.app.close();
-    const { deletePrefix } = await import('../../batch-layer/test/catalog/support.ts');
+    const { deletePrefix } = await import('../../../test/support/s3.ts');
     await deletePrefix(s3, bucket, root);
     const keys = await redis.keys(`{${rvPrefix}:*`);
     if (keys.length > 0) await redis.del(...keys);

@@ -2,7 +2,8 @@
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { groupRows, NO_REALTIME_AGGREGATE, type AggregateRow } from '../src/analytics/aggregate.ts';
-import { csvField, toArrow, toCsv } from '../src/analytics/format.ts';
+import { toArrow, toCsv } from '../src/analytics/format.ts';
+import { csvField } from '../src/format/csv.ts';
 import { checkCells, checkCombination, checkMeterViewRange, MAX_CELLS } from '../src/analytics/query.ts';
 import type { GridPoint } from '../src/merge/index.ts';
 

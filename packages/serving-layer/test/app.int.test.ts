@@ -13,8 +13,8 @@ import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 import { PROBE_ROLES, probeRoutes } from './support/probe-routes.ts';
 import { createRedis } from '@ami/shared/clients';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { BatchJobs } from '@ami/batch-layer/commands';
 
 interface MatrixRow {
   readonly method: 'GET' | 'POST';

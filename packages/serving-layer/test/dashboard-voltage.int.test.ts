@@ -13,12 +13,12 @@ import { CatalogPublisher } from '@ami/batch-layer/catalog';
 import { datePartition } from '@ami/shared/catalog';
 import { sqlPath, withConnection } from '@ami/shared/clients';
 import { INTERVAL_MS, formatIsoOffset, localDayBounds } from '@ami/shared/time';
-import { alertKeys } from '@ami/speed-layer/alerts/keys';
 import {
   applyToRealtimeView,
   intervalReadMessage,
+  reportAlertWatermark,
   type SeedRead,
-} from '../../speed-layer/test/support/realtime-seed.ts';
+} from '@ami/speed-layer/testing';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { featureRoutes } from '../src/app.ts';
 import type { VoltageResponse } from '../src/dashboard/routes.ts';
@@ -154,7 +154,7 @@ describe('GET /v1/realtime/voltage (real Redis, MinIO, DuckDB)', () => {
   it("gives every transformer of the feeder its voltage per window, up to the engine's watermark", async () => {
     // the engine reported a watermark in the 00:15 window: the latest closed window is 00:15–00:30
     const wm = MIDNIGHT + 40 * 60_000;
-    await deps.deps.redis.hset(alertKeys(alertPrefix).watermarks, 'i1', `${wm}:${nowMs - 5_000}`);
+    await reportAlertWatermark(deps.deps.redis, alertPrefix, 'i1', wm, nowMs - 5_000);
     const body = await get('feeder=FDR-A&windows=4');
     expect(body).toEqual({
       feeder_id: 'FDR-A',
@@ -182,7 +182,7 @@ describe('GET /v1/realtime/voltage (real Redis, MinIO, DuckDB)', () => {
   });
 
   it('falls back to now − allowed lateness when no engine instance reported recently', async () => {
-    await deps.deps.redis.hset(alertKeys(alertPrefix).watermarks, 'i1', `${MIDNIGHT}:${nowMs - 3_600_000}`);
+    await reportAlertWatermark(deps.deps.redis, alertPrefix, 'i1', MIDNIGHT, nowMs - 3_600_000);
     const body = await get('feeder=FDR-A&windows=2');
     expect(body.watermark_source).toBe('clock');
     expect(body.watermark).toBe(formatIsoOffset(nowMs - 600_000, TZ));

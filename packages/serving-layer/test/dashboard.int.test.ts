@@ -26,8 +26,8 @@ import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import { localDate, localDayBounds } from '@ami/shared/time';
 import { loadTopologyRows } from '@ami/shared/topology-file';
-import { ensureChromium } from '../../../infra/local/chromium.ts';
-import { Archiver, loadArchiverSettings } from '../../batch-layer/src/archiver/index.ts';
+import { ensureChromium } from '@ami/infra';
+import { Archiver, loadArchiverSettings } from '@ami/batch-layer';
 import {
   PARTITIONS,
   TZ,
@@ -37,7 +37,7 @@ import {
   testBuilder,
   waitFor,
   type TestBuilder,
-} from '../../batch-layer/test/support/pipeline.ts';
+} from '@ami/batch-layer/testing';
 import { featureRoutes } from '../src/app.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 import { deletePrefix } from './support/catalog.ts';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMPTY_GRID_WINDOW } from '@ami/speed-layer/realtime-view/layout';
+import { EMPTY_GRID_WINDOW } from '@ami/speed-layer/realtime-view';
 import { featureRoutes } from '../src/app.ts';
 import { ASSETS_DIR, loadAssets } from '../src/dashboard/static.ts';
 import { transformersOfFeeder, voltageCell, windowStarts } from '../src/dashboard/voltage.ts';

@@ -7,11 +7,14 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirtyDays, dirtyDaysKey } from '@ami/batch-layer/archiver/dirty-days';
-import { EditStore } from '@ami/batch-layer/edits/edit-store';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
-import { reconciliationReportKey } from '@ami/batch-layer/reconciliation/reconcile';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import {
+  BatchJobs,
+  DirtyDays,
+  EditStore,
+  clearDirtyDays,
+  reconciliationReportKey,
+} from '@ami/batch-layer/commands';
 import { createRedis } from '@ami/shared/clients';
 import {
   validateReconciliationReport,
@@ -75,7 +78,7 @@ describe('edits, jobs and reconciliation routes on Redis + MinIO + BullMQ', () =
     await jobs?.close();
     queueRedis.disconnect();
     if (deps) {
-      await deps.deps.redis.del(dirtyDaysKey(id));
+      await clearDirtyDays(deps.deps.redis, id);
       await deletePrefix(deps.s3, deps.bucket, prefix);
       await deps.close();
     }

@@ -15,8 +15,8 @@ import {
   testBuilder,
   type SimulatedFleet,
   type TestBuilder,
-} from '../../batch-layer/test/support/pipeline.ts';
-import { applyToRealtimeView, type SeedRead } from '../../speed-layer/test/support/realtime-seed.ts';
+} from '@ami/batch-layer/testing';
+import { applyToRealtimeView, type SeedRead } from '@ami/speed-layer/testing';
 import { uniqueName } from '../../../test/support/config.ts';
 import { featureRoutes } from '../src/app.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';

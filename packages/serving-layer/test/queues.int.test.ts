@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createRedis, type RedisClient } from '@ami/shared/clients';
-import { BatchJobs } from '@ami/batch-layer/jobs/client';
-import { loadBatchJobSettings } from '@ami/batch-layer/jobs/settings';
+import { loadBatchJobSettings } from '@ami/batch-layer';
+import { BatchJobs } from '@ami/batch-layer/commands';
 import { featureRoutes } from '../src/app.ts';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import { ensureChromium } from '../../../infra/local/chromium.ts';
+import { ensureChromium } from '@ami/infra';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 
 const basic = (password: string, user = 'operator') =>

@@ -32,7 +32,8 @@ import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import type { MeterSeriesResponse, GridSeriesResponse } from '../src/routes/series.ts';
 import { seriesRoutes } from '../src/routes/series.ts';
 import type { RouteContext, ServingDeps } from '../src/routes/context.ts';
-import { applyToRealtimeView, intervalReadMessage } from '../../speed-layer/test/support/realtime-seed.ts';
+import { DuckDBPool } from '../src/sources/duckdb-pool.ts';
+import { applyToRealtimeView, intervalReadMessage } from '@ami/speed-layer/testing';
 
 const TZ = 'Europe/Stockholm';
 const Q = 900_000;
@@ -61,6 +62,7 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
     .slice(0, 32);
   const work = mkdtempSync(join(tmpdir(), 'ami-series-it-'));
   let db: DuckDBInstance;
+  let pool: DuckDBPool | undefined;
   let app: FastifyInstance;
   let publisher: CatalogPublisher;
 
@@ -222,7 +224,8 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
       partitions: PARTITIONS,
       now: () => NOW,
     };
-    const ctx: RouteContext = { deps, authorize: () => () => Promise.resolve() };
+    pool = new DuckDBPool(db, 4);
+    const ctx: RouteContext = { deps, pool, authorize: () => () => Promise.resolve() };
     app = Fastify();
     await seriesRoutes(app, ctx);
     await app.ready();
@@ -230,7 +233,8 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
 
   afterAll(async () => {
     await app?.close();
-    const { deletePrefix } = await import('../../batch-layer/test/catalog/support.ts');
+    pool?.close();
+    const { deletePrefix } = await import('../../../test/support/s3.ts');
     await deletePrefix(s3, bucket, root);
     const keys = await redis.keys(`{${rvPrefix}:*`);
     if (keys.length > 0) await redis.del(...keys);

@@ -2,14 +2,14 @@
  * `pnpm ami sim …`: the meter-fleet simulator's command line (SPEC 8). Returns the exit code:
  * 0 done, 2 bad arguments (one line on stderr), 1 failure.
  */
-import { loadConfig } from '@ami/shared/config';
-import { localDate, localDayBounds } from '@ami/shared/time';
+import { loadConfig, type AmiConfig } from '@ami/shared/config';
+import { localDate } from '@ami/shared/time';
 import { faultTableMarkdown } from './faults.ts';
 import { FilesSink, writeTopologyFile, writeTopologyJsonl } from './files.ts';
 import { LineWriter } from './line-writer.ts';
 import { UsageError, parseSimArgs, type SimOptions } from './options.ts';
 import type { MessageSink } from './sink.ts';
-import { Simulation, type SimSummary } from './simulator.ts';
+import { Simulation, type SimConfig, type SimSummary } from './simulator.ts';
 
 export const SIM_HELP = `usage: pnpm ami sim --to kafka|files [options]
        pnpm ami sim outage [--transformer TX-00001] [--minutes M] --control URL
@@ -66,10 +66,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const summary = await runSim(options);
-    process.stderr.write(
-      `ami sim: ${summary.reads} reads (${summary.intervalReads} interval, ${summary.dailyReads} daily), ${summary.events} events\n`,
-    );
+    process.stderr.write(summaryLine(await runSim(options)));
     return 0;
   } catch (err) {
     process.stderr.write(`ami sim: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -88,11 +85,39 @@ function defaultStartDate(to: SimOptions['to'], timeZone: string): string {
   return to === 'files' ? DEFAULT_FILES_START : localDate(Date.now(), timeZone);
 }
 
-/** Runs a simulation as the options say. */
+/**
+ * Runs a simulation as the options say. Live mode runs as a service (live-service.ts): it never
+ * returns, the process ends through the scaffold (exit 0 after a clean stop).
+ */
 export async function runSim(options: SimOptions): Promise<SimSummary> {
+  if (options.live) return (await import('./live-service.ts')).runLiveSim(options);
   const config = loadConfig();
+  const simConfig = simConfigOf(options, config);
+  const truth = options.truth === undefined ? undefined : new LineWriter(options.truth);
+  const { sink, prepare } =
+    options.to === 'files'
+      ? filesOutput(options.out ?? '.')
+      : await openKafkaOutput(config, options, simConfig);
+  const sim = new Simulation(simConfig, sink, truth);
+  try {
+    if (options.topologyOut !== undefined) writeTopologyJsonl(options.topologyOut, sim.fleet);
+    await prepare(sim);
+    return await sim.run();
+  } finally {
+    await sink.close();
+    truth?.close();
+  }
+}
+
+/** The line that ends a run on stderr. */
+export function summaryLine(summary: SimSummary): string {
+  return `ami sim: ${summary.reads} reads (${summary.intervalReads} interval, ${summary.dailyReads} daily), ${summary.events} events\n`;
+}
+
+/** The simulation's configuration from the options and the platform configuration. */
+export function simConfigOf(options: SimOptions, config: AmiConfig): SimConfig {
   const timeZone = config.connection.timeZone;
-  const simConfig = {
+  return {
     seed: options.seed,
     meters: options.meters,
     days: options.days,
@@ -102,52 +127,48 @@ export async function runSim(options: SimOptions): Promise<SimSummary> {
     // Kafka output goes to a running platform: keep future_timestamp copies in its future.
     ...(options.to === 'files' ? {} : { now: Date.now }),
   };
-  const truth = options.truth === undefined ? undefined : new LineWriter(options.truth);
-  let sink: MessageSink;
-  let prepare: (sim: Simulation) => Promise<void>;
-  if (options.to === 'files') {
-    const dir = options.out ?? '.';
-    sink = new FilesSink(dir);
-    prepare = (sim) => {
+}
+
+/** Where the messages go, and what is written before the first one. */
+export interface SimOutput {
+  readonly sink: MessageSink;
+  readonly prepare: (sim: Simulation) => Promise<void>;
+}
+
+function filesOutput(dir: string): SimOutput {
+  return {
+    sink: new FilesSink(dir),
+    prepare: (sim) => {
       writeTopologyFile(dir, sim.fleet);
       return Promise.resolve();
-    };
-  } else {
-    const kafka = await import('./kafka.ts');
-    const { createKafka, ensureTopics, platformTopics } = await import('@ami/shared/clients');
-    const headend = new Set([config.topics.reads, config.topics.events]);
-    await ensureTopics(
-      createKafka(config, { component: 'simulator' }),
-      platformTopics(config).filter((t) => headend.has(t.topic)),
-    );
-    sink = await kafka.openKafkaSink(config, {
-      rate: options.rate,
-      progress: !options.live,
-      producer: options.producer,
-      sendPartialBatches: options.live,
-    });
-    prepare = async (sim) => {
+    },
+  };
+}
+
+/** Creates the head-end topics and opens the producer; `prepare` uploads the fleet's topology. */
+export async function openKafkaOutput(
+  config: AmiConfig,
+  options: SimOptions,
+  simConfig: SimConfig,
+): Promise<SimOutput> {
+  const kafka = await import('./kafka.ts');
+  const { createKafka, ensureTopics, platformTopics } = await import('@ami/shared/clients');
+  const headend = new Set([config.topics.reads, config.topics.events]);
+  await ensureTopics(
+    createKafka(config, { component: 'simulator' }),
+    platformTopics(config).filter((t) => headend.has(t.topic)),
+  );
+  const sink = await kafka.openKafkaSink(config, {
+    rate: options.rate,
+    progress: !options.live,
+    producer: options.producer,
+    sendPartialBatches: options.live,
+  });
+  return {
+    sink,
+    prepare: async (sim) => {
       const version = await kafka.uploadTopology(config, sim.fleet, simConfig);
       process.stderr.write(`ami sim: topology version ${version} uploaded\n`);
-    };
-  }
-  const sim = new Simulation(simConfig, sink, truth);
-  try {
-    if (options.topologyOut !== undefined) writeTopologyJsonl(options.topologyOut, sim.fleet);
-    await prepare(sim);
-    if (options.live) {
-      const { runLiveSession } = await import('./live-session.ts');
-      const pacedFrom = options.pacedFrom ?? localDate(Date.now(), timeZone);
-      return await runLiveSession(sim, sink, {
-        pace: { pacedFromMs: localDayBounds(pacedFrom, timeZone).startMs, speedup: options.speedup },
-        timeZone,
-        controlPort: options.controlPort,
-        metricsPort: options.metricsPort,
-      });
-    }
-    return await sim.run();
-  } finally {
-    await sink.close();
-    truth?.close();
-  }
+    },
+  };
 }

@@ -55,3 +55,6 @@ export {
 } from './control-api.ts';
 export { startControlServer, type ControlServer, type ControlTarget } from './control.ts';
 export { OUTAGE_HELP, parseOutageArgs, runOutageCli, type OutageCommand } from './outage-cli.ts';
+export { KafkaSink, openKafkaSink, type KafkaSinkOptions } from './kafka.ts';
+export { eventMessage, intervalRead } from './encode.ts';
+export { liveMetricsRegistry } from './live-metrics.ts';

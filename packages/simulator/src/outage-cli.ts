@@ -4,7 +4,7 @@
  * 0 done, 2 bad arguments, 1 the request failed (one line on stderr).
  */
 import { MAX_OUTAGE_MINUTES, type OutageRequest } from './control-api.ts';
-import { UsageError, flagArgs } from './argv.ts';
+import { UsageError, flagArgs, type FlagTypes } from './argv.ts';
 
 export const OUTAGE_HELP = `usage: pnpm ami sim outage [--transformer TX-00001] [--minutes M] --control URL
 
@@ -23,13 +23,15 @@ export interface OutageCommand {
   readonly help: boolean;
 }
 
+const OUTAGE_FLAGS: FlagTypes = { control: 'string', transformer: 'string', minutes: 'string' };
+
 /** Parses `sim outage` arguments (without the words `sim outage`). */
 export function parseOutageArgs(argv: readonly string[]): OutageCommand {
   let control: string | undefined;
   let transformer: string | undefined;
   let minutes: number | undefined;
   let help = false;
-  for (const arg of flagArgs(argv)) {
+  for (const arg of flagArgs(argv, OUTAGE_FLAGS, 'pnpm ami sim outage --help')) {
     const { flag } = arg;
     if (flag === '--help') {
       help = true;
@@ -64,8 +66,6 @@ export function parseOutageArgs(argv: readonly string[]): OutageCommand {
         minutes = n;
         break;
       }
-      default:
-        throw new UsageError(`unknown option ${flag} (see pnpm ami sim outage --help)`);
     }
   }
   if (!help && control === undefined) throw new UsageError('--control URL is required');

@@ -14,7 +14,7 @@ import { futureTimestamp, malformedJson, outOfRange, schemaViolation, unknownMet
 import { demandFactor, solarFactor } from './load.ts';
 import { STREAM, gaussian, hash4, uniform, uniformInt } from './random.ts';
 import type { MessageSink, TruthSink } from './sink.ts';
-import { MAX_READ_DELAY_MS, buildFleet, type Fleet, type Transformer } from './topology.ts';
+import { MAX_READ_DELAY_MS, buildFleet, type Fleet, type MeterSpec, type Transformer } from './topology.ts';
 import { formatDecivolts, voltageDecivolts } from './voltage.ts';
 
 export interface SimConfig {
@@ -91,6 +91,83 @@ export type InjectedOutage =
       readonly error: 'unknown_transformer' | 'already_out' | 'ended';
       readonly message: string;
     };
+
+/** Factors of one interval shared by every meter. */
+interface SlotLoad {
+  /** Wh per W of base load, per segment code. */
+  readonly segDemand: readonly number[];
+  /** Wh per W of PV peak under a clear sky. */
+  readonly solarWhPerW: number;
+  /** Feeder loading 0–1 (drives the voltage sag). */
+  readonly feederLoad: number;
+}
+
+function slotLoad(slot: IntervalSlot): SlotLoad {
+  return {
+    segDemand: [0, 1, 2].map(
+      (c) =>
+        demandFactor(SEGMENT_OF_CODE[c] ?? 'residential', slot.localHour, slot.weekday, slot.dayOfYear) *
+        0.25,
+    ),
+    solarWhPerW: solarFactor(slot.localHour, slot.dayOfYear) * 0.25,
+    feederLoad: Math.min(1, demandFactor('residential', slot.localHour, slot.weekday, slot.dayOfYear) / 2.2),
+  };
+}
+
+/** The intervals of one simulated local day. */
+interface DaySpan {
+  readonly day: number;
+  /** Its first interval's index, and the index after its last. */
+  readonly first: number;
+  readonly end: number;
+  /** Start of its first interval and its length (23–25 h). */
+  readonly startMs: number;
+  readonly lengthMs: number;
+}
+
+/** The per-read faults that add an invalid copy of the read (invalid.ts). */
+type InvalidReadFault = Exclude<
+  ReadFault,
+  'duplicate' | 'correction' | 'gap' | 'late' | 'out_of_order' | 'spike'
+>;
+
+/** An interval read a per-read fault hit, as it would have been produced. */
+interface FaultedRead {
+  readonly slot: IntervalSlot;
+  /** Meter index. */
+  readonly m: number;
+  readonly meterId: string;
+  /** The meter's interval-read prefix (encode.ts). */
+  readonly prefix: string;
+  /** The true read, encoded. */
+  readonly message: string;
+  readonly readTsMs: number;
+  readonly readTs: string;
+  readonly deliveredWh: number;
+  readonly receivedWh: number;
+  readonly voltage: string;
+  readonly pq: number;
+}
+
+/** Where a fault's truth line points: the read's meter and interval. */
+function faultAt(read: FaultedRead): { meter_id: string; interval_start: string } {
+  return { meter_id: read.meterId, interval_start: read.slot.startIso };
+}
+
+/** The faulted read encoded again with another delivered energy and read_ts. */
+function reencode(read: FaultedRead, deliveredWh: number, readTs: string): string {
+  const { slot } = read;
+  return intervalRead(
+    read.prefix,
+    slot.startIso,
+    slot.endIso,
+    deliveredWh,
+    read.receivedWh,
+    read.voltage,
+    read.pq,
+    readTs,
+  );
+}
 
 export class Simulation {
   readonly calendar: Timeline;
@@ -208,56 +285,23 @@ export class Simulation {
   }
 
   step(slot: IntervalSlot): void {
-    const cal = this.calendar;
     if (slot.startsDay) this.planDay(slot.day);
     this.flushEvents(slot.endMs);
     this.nextSlot = slot.index + 1;
-
-    const seed = this.seed;
-    const k = slot.index;
-    const meters = this.fleet.meters;
-    const segDemand = [0, 1, 2].map(
-      (c) =>
-        demandFactor(SEGMENT_OF_CODE[c] ?? 'residential', slot.localHour, slot.weekday, slot.dayOfYear) *
-        0.25,
-    );
-    const solarWhPerW = solarFactor(slot.localHour, slot.dayOfYear) * 0.25;
-    const feederLoad = Math.min(
-      1,
-      demandFactor('residential', slot.localHour, slot.weekday, slot.dayOfYear) / 2.2,
-    );
-    const midnightIso = slot.endsDay ? cal.midnightIso(slot.day + 1) : '';
-    const readFaultTotal = this.readFaultTotal;
-    const truth = this.truth;
-    const endBase = slot.endMinute * 60;
-
+    const load = slotLoad(slot);
+    const midnightIso = slot.endsDay ? this.calendar.midnightIso(slot.day + 1) : '';
     for (const m of this.order) {
-      const meter = meters[m];
+      const meter = this.fleet.meters[m];
       if (meter === undefined) continue;
       const readTsMs = slot.endMs + meter.readDelayS * SECOND_MS;
       while (this.held.nextAt <= readTsMs) this.emitHeld();
-
-      const t = meter.transformerIndex;
-      const inOutage = k >= (this.txOutFrom[t] ?? -1) && k < (this.txOutTo[t] ?? -1);
-      let deliveredWh = 0;
-      let receivedWh = 0;
-      if (!inOutage) {
-        const sc = SEGMENT_CODE[meter.segment];
-        const noise = Math.max(0.1, 1 + (NOISE_SIGMA[sc] ?? 0.2) * gaussian(seed, STREAM.loadNoise, m, k));
-        const demandWh = Math.round(meter.baseW * (segDemand[sc] ?? 0) * noise);
-        const pvWh =
-          meter.pvPeakW === 0
-            ? 0
-            : Math.round(meter.pvPeakW * solarWhPerW * (this.cloud[meter.feederIndex] ?? 1));
-        const net = demandWh - pvWh;
-        if (net >= 0) deliveredWh = net;
-        else receivedWh = -net;
-      }
-      if (truth !== undefined) {
-        truth.line(`${this.truthPrefix[m] ?? ''}${slot.startIso}","wh":${deliveredWh - receivedWh}}`);
-      }
+      const out = this.transformerOut(meter.transformerIndex, slot.index);
+      const netWh = out ? 0 : this.meterNetWh(meter, slot.index, load);
+      const deliveredWh = netWh >= 0 ? netWh : 0;
+      const receivedWh = netWh < 0 ? -netWh : 0;
+      this.truth?.line(`${this.truthPrefix[m] ?? ''}${slot.startIso}","wh":${deliveredWh - receivedWh}}`);
       this.truthIntervals++;
-      if (inOutage) {
+      if (out) {
         // A gap that runs into an outage still ends where its truth line says.
         const left = this.gapLeft[m] ?? 0;
         if (left > 0) this.gapLeft[m] = left - 1;
@@ -265,64 +309,10 @@ export class Simulation {
       }
       this.delivered[m] = (this.delivered[m] ?? 0) + deliveredWh;
       this.received[m] = (this.received[m] ?? 0) + receivedWh;
-      const readTs = slot.endHourPrefix + (MINUTE_SECOND[endBase + meter.readDelayS] ?? '') + slot.endOffset;
-
-      const gap = this.gapLeft[m] ?? 0;
-      if (gap > 0) {
-        this.gapLeft[m] = gap - 1;
-      } else {
-        const dv = voltageDecivolts(
-          meter.voltageOffsetV,
-          this.feederSagV[meter.feederIndex] ?? 8,
-          meter.feederPosition,
-          feederLoad,
-          0.6 * gaussian(seed, STREAM.voltageNoise, m, k),
-        );
-        const voltage = formatDecivolts(dv);
-        const pq = dv < 2070 || dv > 2530 ? 1 : 0;
-        const prefix = this.intervalPrefix[m] ?? '';
-        const stuck = k >= (this.stuckFrom[m] ?? -1) && k < (this.stuckTo[m] ?? -1);
-        if (stuck) {
-          this.emitRead(
-            meter.meterId,
-            intervalRead(prefix, slot.startIso, slot.endIso, 0, 0, voltage, pq, readTs),
-          );
-          this.intervalReads++;
-        } else {
-          const u = readFaultTotal > 0 ? uniform(seed, STREAM.faultPick, m, k) : 1;
-          const fault = u < readFaultTotal ? this.readFaultAt(u) : undefined;
-          const message = intervalRead(
-            prefix,
-            slot.startIso,
-            slot.endIso,
-            deliveredWh,
-            receivedWh,
-            voltage,
-            pq,
-            readTs,
-          );
-          if (fault === undefined) {
-            this.emitRead(meter.meterId, message);
-            this.intervalReads++;
-          } else {
-            this.applyReadFault(
-              fault,
-              slot,
-              m,
-              message,
-              readTsMs,
-              readTs,
-              deliveredWh,
-              receivedWh,
-              voltage,
-              pq,
-            );
-          }
-        }
-      }
-      if (slot.endsDay) {
-        this.emitDailyRead(m, meter.meterId, midnightIso, readTs);
-      }
+      const readTs =
+        slot.endHourPrefix + (MINUTE_SECOND[slot.endMinute * 60 + meter.readDelayS] ?? '') + slot.endOffset;
+      this.produceIntervalRead(slot, meter, readTsMs, readTs, deliveredWh, receivedWh, load.feederLoad);
+      if (slot.endsDay) this.emitDailyRead(m, meter.meterId, midnightIso, readTs);
     }
   }
 
@@ -452,11 +442,15 @@ export class Simulation {
     this.reads++;
   }
 
+  private emitIntervalRead(key: string, value: string): void {
+    this.emitRead(key, value);
+    this.intervalReads++;
+  }
+
   private emitHeld(): void {
     const h = this.held.pop();
     if (h === undefined) return;
-    this.emitRead(h.key, h.value);
-    this.intervalReads++;
+    this.emitIntervalRead(h.key, h.value);
   }
 
   private flushEvents(beforeMs: number): void {
@@ -473,6 +467,85 @@ export class Simulation {
     this.truth?.line(JSON.stringify({ fault: kind, ...details }));
   }
 
+  /** Whether transformer `t` is out during interval `k`. */
+  private transformerOut(t: number, k: number): boolean {
+    return k >= (this.txOutFrom[t] ?? -1) && k < (this.txOutTo[t] ?? -1);
+  }
+
+  /** The meter's true net energy of interval `k` in Wh (demand with noise, less PV; < 0 = export). */
+  private meterNetWh(meter: MeterSpec, k: number, load: SlotLoad): number {
+    const m = meter.index;
+    const sc = SEGMENT_CODE[meter.segment];
+    const noise = Math.max(0.1, 1 + (NOISE_SIGMA[sc] ?? 0.2) * gaussian(this.seed, STREAM.loadNoise, m, k));
+    const demandWh = Math.round(meter.baseW * (load.segDemand[sc] ?? 0) * noise);
+    const pvWh =
+      meter.pvPeakW === 0
+        ? 0
+        : Math.round(meter.pvPeakW * load.solarWhPerW * (this.cloud[meter.feederIndex] ?? 1));
+    return demandWh - pvWh;
+  }
+
+  /**
+   * The meter's interval read of `slot`: none while a gap lasts, 0 Wh while it is stuck, else the
+   * true read — or, when a per-read fault hits it, what that fault makes of it.
+   */
+  private produceIntervalRead(
+    slot: IntervalSlot,
+    meter: MeterSpec,
+    readTsMs: number,
+    readTs: string,
+    deliveredWh: number,
+    receivedWh: number,
+    feederLoad: number,
+  ): void {
+    const m = meter.index;
+    const k = slot.index;
+    const gap = this.gapLeft[m] ?? 0;
+    if (gap > 0) {
+      this.gapLeft[m] = gap - 1;
+      return;
+    }
+    const dv = voltageDecivolts(
+      meter.voltageOffsetV,
+      this.feederSagV[meter.feederIndex] ?? 8,
+      meter.feederPosition,
+      feederLoad,
+      0.6 * gaussian(this.seed, STREAM.voltageNoise, m, k),
+    );
+    const voltage = formatDecivolts(dv);
+    const pq = dv < 2070 || dv > 2530 ? 1 : 0;
+    const prefix = this.intervalPrefix[m] ?? '';
+    if (k >= (this.stuckFrom[m] ?? -1) && k < (this.stuckTo[m] ?? -1)) {
+      this.emitIntervalRead(
+        meter.meterId,
+        intervalRead(prefix, slot.startIso, slot.endIso, 0, 0, voltage, pq, readTs),
+      );
+      return;
+    }
+    const fault = this.readFaultOf(m, k);
+    const message = intervalRead(
+      prefix,
+      slot.startIso,
+      slot.endIso,
+      deliveredWh,
+      receivedWh,
+      voltage,
+      pq,
+      readTs,
+    );
+    if (fault === undefined) this.emitIntervalRead(meter.meterId, message);
+    else {
+      const read = { slot, m, meterId: meter.meterId, prefix, message, readTsMs, readTs };
+      this.applyReadFault(fault, { ...read, deliveredWh, receivedWh, voltage, pq });
+    }
+  }
+
+  /** The per-read fault that hits meter `m`'s read of interval `k`, if any. */
+  private readFaultOf(m: number, k: number): ReadFault | undefined {
+    const u = this.readFaultTotal > 0 ? uniform(this.seed, STREAM.faultPick, m, k) : 1;
+    return u < this.readFaultTotal ? this.readFaultAt(u) : undefined;
+  }
+
   private readFaultAt(u: number): ReadFault | undefined {
     let acc = 0;
     for (const kind of READ_FAULTS) {
@@ -482,215 +555,228 @@ export class Simulation {
     return undefined;
   }
 
-  private applyReadFault(
-    kind: ReadFault,
-    slot: IntervalSlot,
-    m: number,
-    message: string,
-    readTsMs: number,
-    readTs: string,
-    deliveredWh: number,
-    receivedWh: number,
-    voltage: string,
-    pq: number,
-  ): void {
-    const meter = this.fleet.meters[m];
-    if (meter === undefined) return;
-    const meterId = meter.meterId;
-    const detail = (b: number): number => uniform(this.seed, STREAM.faultDetail, m, slot.index * 16 + b);
-    const at = { meter_id: meterId, interval_start: slot.startIso };
-    const emit = (value: string): void => {
-      this.emitRead(meterId, value);
-      this.intervalReads++;
-    };
-    const prefix = this.intervalPrefix[m] ?? '';
+  private applyReadFault(kind: ReadFault, read: FaultedRead): void {
     switch (kind) {
       case 'duplicate':
-        emit(message);
-        emit(message);
-        this.fault(kind, { ...at, read_type: 'INTERVAL', read_ts: readTs });
+        this.emitIntervalRead(read.meterId, read.message);
+        this.emitIntervalRead(read.meterId, read.message);
+        this.fault(kind, { ...faultAt(read), read_type: 'INTERVAL', read_ts: read.readTs });
         return;
-      case 'correction': {
-        const scaled = Math.round(deliveredWh * (0.3 + 2.7 * detail(0))) + 500;
-        const wrongDelivered = scaled === deliveredWh ? scaled + 1 : scaled;
-        emit(
-          intervalRead(prefix, slot.startIso, slot.endIso, wrongDelivered, receivedWh, voltage, pq, readTs),
-        );
-        const laterMs =
-          readTsMs + 3_600_000 + Math.floor((detail(1) * 47 * 3_600_000) / SECOND_MS) * SECOND_MS;
-        const laterTs = formatIsoOffset(laterMs, this.tz);
-        this.held.push(
-          laterMs,
-          meterId,
-          intervalRead(prefix, slot.startIso, slot.endIso, deliveredWh, receivedWh, voltage, pq, laterTs),
-        );
-        this.fault(kind, {
-          ...at,
-          wrong_wh: wrongDelivered - receivedWh,
-          true_wh: deliveredWh - receivedWh,
-          first_read_ts: readTs,
-          corrected_read_ts: laterTs,
-        });
-        return;
-      }
-      case 'gap': {
-        const run = Math.min(1 + Math.floor(detail(0) * 8), this.calendar.slotCount - slot.index);
-        this.gapLeft[m] = run - 1;
-        const starts = Array.from({ length: run }, (_, j) => this.calendar.slot(slot.index + j).startIso);
-        this.fault(kind, { meter_id: meterId, interval_starts: starts });
-        return;
-      }
-      case 'late': {
-        const delayS = 600 + Math.floor(detail(0) * (3 * 86_400 - 600));
-        const lateMs = readTsMs + delayS * SECOND_MS;
-        const lateTs = formatIsoOffset(lateMs, this.tz);
-        this.held.push(
-          lateMs,
-          meterId,
-          intervalRead(prefix, slot.startIso, slot.endIso, deliveredWh, receivedWh, voltage, pq, lateTs),
-        );
-        this.fault(kind, { ...at, read_ts: lateTs, delay_s: delayS });
-        return;
-      }
+      case 'correction':
+        return this.correctionFault(read);
+      case 'gap':
+        return this.gapFault(read);
+      case 'late':
+        return this.lateFault(read);
       case 'out_of_order':
         // Produced right after the meter's next interval read, keeping its own (earlier) read_ts.
-        this.held.push(readTsMs + INTERVAL_MS + 1, meterId, message);
-        this.fault(kind, { ...at, read_ts: readTs });
+        this.held.push(read.readTsMs + INTERVAL_MS + 1, read.meterId, read.message);
+        this.fault(kind, { ...faultAt(read), read_ts: read.readTs });
         return;
-      case 'spike': {
-        const base = Math.max(deliveredWh, receivedWh, 200);
-        const spikeDelivered = Math.min(9_000_000, Math.round(base * (20 + 60 * detail(0))));
-        emit(
-          intervalRead(prefix, slot.startIso, slot.endIso, spikeDelivered, receivedWh, voltage, pq, readTs),
-        );
-        this.fault(kind, {
-          ...at,
-          reported_wh: spikeDelivered - receivedWh,
-          true_wh: deliveredWh - receivedWh,
-        });
-        return;
-      }
-      default: {
-        emit(message);
-        const src = { message, startMs: slot.startMs, readTsMs, timeZone: this.tz, nowMs: this.now?.() };
-        const pick = detail(0);
-        const bad =
-          kind === 'malformed_json'
-            ? malformedJson(src, pick)
-            : kind === 'schema_violation'
-              ? schemaViolation(src, pick)
-              : kind === 'out_of_range'
-                ? outOfRange(src, pick)
-                : kind === 'future_timestamp'
-                  ? futureTimestamp(src, pick)
-                  : unknownMeter(src, meterId, pick);
-        this.emitRead(meterId, bad.message);
-        this.fault(kind, {
-          ...at,
-          topic: 'reads',
-          variant: bad.variant,
-          reason: bad.reason,
-          now: readTs,
-          message: bad.message,
-        });
-      }
+      case 'spike':
+        return this.spikeFault(read);
+      default:
+        return this.invalidReadFault(kind, read);
     }
+  }
+
+  /** Fault detail draw `b` (0..15) of a faulted read. */
+  private faultDetail(read: FaultedRead, b: number): number {
+    return uniform(this.seed, STREAM.faultDetail, read.m, read.slot.index * 16 + b);
+  }
+
+  /** A wrong value now, the true one re-read 1–48 h later (a newer read_ts: latest wins). */
+  private correctionFault(read: FaultedRead): void {
+    const { deliveredWh, receivedWh, readTs } = read;
+    const scaled = Math.round(deliveredWh * (0.3 + 2.7 * this.faultDetail(read, 0))) + 500;
+    const wrongDelivered = scaled === deliveredWh ? scaled + 1 : scaled;
+    this.emitIntervalRead(read.meterId, reencode(read, wrongDelivered, readTs));
+    const laterMs =
+      read.readTsMs +
+      3_600_000 +
+      Math.floor((this.faultDetail(read, 1) * 47 * 3_600_000) / SECOND_MS) * SECOND_MS;
+    const laterTs = formatIsoOffset(laterMs, this.tz);
+    this.held.push(laterMs, read.meterId, reencode(read, deliveredWh, laterTs));
+    this.fault('correction', {
+      ...faultAt(read),
+      wrong_wh: wrongDelivered - receivedWh,
+      true_wh: deliveredWh - receivedWh,
+      first_read_ts: readTs,
+      corrected_read_ts: laterTs,
+    });
+  }
+
+  /** No reads for 1–8 intervals from this one on (the rest are skipped through gapLeft). */
+  private gapFault(read: FaultedRead): void {
+    const { slot } = read;
+    const run = Math.min(1 + Math.floor(this.faultDetail(read, 0) * 8), this.calendar.slotCount - slot.index);
+    this.gapLeft[read.m] = run - 1;
+    const starts = Array.from({ length: run }, (_, j) => this.calendar.slot(slot.index + j).startIso);
+    this.fault('gap', { meter_id: read.meterId, interval_starts: starts });
+  }
+
+  /** The read produced 10 min – 3 days late, with that later read_ts. */
+  private lateFault(read: FaultedRead): void {
+    const delayS = 600 + Math.floor(this.faultDetail(read, 0) * (3 * 86_400 - 600));
+    const lateMs = read.readTsMs + delayS * SECOND_MS;
+    const lateTs = formatIsoOffset(lateMs, this.tz);
+    this.held.push(lateMs, read.meterId, reencode(read, read.deliveredWh, lateTs));
+    this.fault('late', { ...faultAt(read), read_ts: lateTs, delay_s: delayS });
+  }
+
+  /** The delivered energy reported 20–80 times too high (capped at 9 MWh). */
+  private spikeFault(read: FaultedRead): void {
+    const { deliveredWh, receivedWh } = read;
+    const base = Math.max(deliveredWh, receivedWh, 200);
+    const spikeDelivered = Math.min(9_000_000, Math.round(base * (20 + 60 * this.faultDetail(read, 0))));
+    this.emitIntervalRead(read.meterId, reencode(read, spikeDelivered, read.readTs));
+    this.fault('spike', {
+      ...faultAt(read),
+      reported_wh: spikeDelivered - receivedWh,
+      true_wh: deliveredWh - receivedWh,
+    });
+  }
+
+  /** The true read, then an invalid copy of it that validation rejects (invalid.ts). */
+  private invalidReadFault(kind: InvalidReadFault, read: FaultedRead): void {
+    const { message, meterId } = read;
+    this.emitIntervalRead(meterId, message);
+    const src = {
+      message,
+      startMs: read.slot.startMs,
+      readTsMs: read.readTsMs,
+      timeZone: this.tz,
+      nowMs: this.now?.(),
+    };
+    const pick = this.faultDetail(read, 0);
+    const bad =
+      kind === 'malformed_json'
+        ? malformedJson(src, pick)
+        : kind === 'schema_violation'
+          ? schemaViolation(src, pick)
+          : kind === 'out_of_range'
+            ? outOfRange(src, pick)
+            : kind === 'future_timestamp'
+              ? futureTimestamp(src, pick)
+              : unknownMeter(src, meterId, pick);
+    this.emitRead(meterId, bad.message);
+    this.fault(kind, {
+      ...faultAt(read),
+      topic: 'reads',
+      variant: bad.variant,
+      reason: bad.reason,
+      now: read.readTs,
+      message: bad.message,
+    });
   }
 
   /** Decides the day's cloudiness and the per-day faults (stuck meters, events, outages). */
   private planDay(day: number): void {
-    const seed = this.seed;
     const cal = this.calendar;
     const first = cal.firstSlotOfDay(day);
     const end = Math.min(cal.firstSlotOfDay(day + 1), cal.slotCount);
-    const dayStartMs = cal.slot(first).startMs;
-    const dayLengthMs = cal.slot(end - 1).endMs - dayStartMs;
-    const feeders = this.fleet.feederCount;
-    for (let f = 0; f < feeders; f++) {
-      // Regional weather: feeders of a substation share most of it.
-      const shared = uniform(seed, STREAM.pvCloud, day, Math.floor(f / 4));
-      const own = uniform(seed, STREAM.pvCloud, day, 100_000 + f);
-      this.cloud[f] = Math.max(0.15, Math.min(1, 0.2 + 0.7 * shared + 0.2 * own));
-    }
-
+    const startMs = cal.slot(first).startMs;
+    const span: DaySpan = { day, first, end, startMs, lengthMs: cal.slot(end - 1).endMs - startMs };
+    this.planClouds(day);
     const r = this.rates;
     if (r.stuck_at_zero > 0 || r.tamper > 0 || r.reverse_energy > 0) {
-      for (const meter of this.fleet.meters) {
-        const m = meter.index;
-        const u = (b: number): number => uniform(seed, STREAM.dayFaults, m, day * 16 + b);
-        if (u(0) < r.stuck_at_zero) {
-          const from = first + Math.floor(u(1) * (end - first));
-          const to = Math.min(cal.slotCount, from + 8 + Math.floor(u(2) * 25));
-          this.stuckFrom[m] = from;
-          this.stuckTo[m] = to;
-          this.fault('stuck_at_zero', {
-            meter_id: meter.meterId,
-            first_interval_start: cal.slot(from).startIso,
-            last_interval_start: cal.slot(to - 1).startIso,
-            intervals: to - from,
-          });
-        }
-        if (u(3) < r.tamper) {
-          const code = u(4) < 0.5 ? CODE.tamperCover : CODE.tamperMagnetic;
-          const ts = dayStartMs + Math.floor(u(5) * dayLengthMs);
-          this.pushEvent(ts, meter.meterId, code);
-          this.fault('tamper', {
-            meter_id: meter.meterId,
-            event_code: code,
-            event_ts: formatIsoOffset(ts, this.tz),
-          });
-        }
-        if (!meter.prosumer && u(6) < r.reverse_energy) {
-          const ts = dayStartMs + Math.floor(u(7) * dayLengthMs);
-          this.pushEvent(ts, meter.meterId, CODE.reverseEnergy);
-          this.fault('reverse_energy', {
-            meter_id: meter.meterId,
-            event_code: CODE.reverseEnergy,
-            event_ts: formatIsoOffset(ts, this.tz),
-          });
-        }
-      }
+      for (const meter of this.fleet.meters) this.planMeterDay(meter, span);
     }
     if (r.outage > 0) {
-      for (const tx of this.fleet.transformers) {
-        const t = tx.index;
-        if ((this.txOutTo[t] ?? -1) > first) continue; // an outage from yesterday is still on
-        if (uniform(seed, STREAM.transformerFaults, t, day * 4) >= r.outage) continue;
-        const from =
-          first + Math.floor(uniform(seed, STREAM.transformerFaults, t, day * 4 + 1) * (end - first));
-        const to = Math.min(
-          cal.slotCount,
-          from + uniformInt(seed, STREAM.transformerFaults, t, day * 4 + 2, 1, 8),
-        );
-        this.txOutFrom[t] = from;
-        this.txOutTo[t] = to;
-        const fromMs = cal.slot(from).startMs;
-        const toMs = cal.slot(to - 1).endMs;
-        for (const m of tx.meters) {
-          const id = this.fleet.meters[m]?.meterId ?? '';
-          this.pushEvent(
-            fromMs + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 3) % 5000),
-            id,
-            CODE.lastGasp,
-          );
-          this.pushEvent(
-            toMs + 1000 + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 4) % 29_000),
-            id,
-            CODE.restored,
-          );
-        }
-        this.fault('outage', {
-          transformer_id: tx.transformerId,
-          meter_ids: tx.meters.map((m) => this.fleet.meters[m]?.meterId),
-          from: formatIsoOffset(fromMs, this.tz),
-          to: formatIsoOffset(toMs, this.tz),
-          first_interval_start: cal.slot(from).startIso,
-          intervals: to - from,
-          last_gasp_code: CODE.lastGasp,
-          restore_code: CODE.restored,
-        });
-      }
+      for (const tx of this.fleet.transformers) this.planTransformerDay(tx, span);
     }
+  }
+
+  /** Cloud factor per feeder for the day: regional weather, feeders of a substation share most of it. */
+  private planClouds(day: number): void {
+    const feeders = this.fleet.feederCount;
+    for (let f = 0; f < feeders; f++) {
+      const shared = uniform(this.seed, STREAM.pvCloud, day, Math.floor(f / 4));
+      const own = uniform(this.seed, STREAM.pvCloud, day, 100_000 + f);
+      this.cloud[f] = Math.max(0.15, Math.min(1, 0.2 + 0.7 * shared + 0.2 * own));
+    }
+  }
+
+  /** A meter's faults of the day: stuck at zero, tamper, reverse energy. */
+  private planMeterDay(meter: MeterSpec, span: DaySpan): void {
+    const cal = this.calendar;
+    const r = this.rates;
+    const m = meter.index;
+    const { day, first, end, startMs: dayStartMs, lengthMs: dayLengthMs } = span;
+    const u = (b: number): number => uniform(this.seed, STREAM.dayFaults, m, day * 16 + b);
+    if (u(0) < r.stuck_at_zero) {
+      const from = first + Math.floor(u(1) * (end - first));
+      const to = Math.min(cal.slotCount, from + 8 + Math.floor(u(2) * 25));
+      this.stuckFrom[m] = from;
+      this.stuckTo[m] = to;
+      this.fault('stuck_at_zero', {
+        meter_id: meter.meterId,
+        first_interval_start: cal.slot(from).startIso,
+        last_interval_start: cal.slot(to - 1).startIso,
+        intervals: to - from,
+      });
+    }
+    if (u(3) < r.tamper) {
+      const code = u(4) < 0.5 ? CODE.tamperCover : CODE.tamperMagnetic;
+      const ts = dayStartMs + Math.floor(u(5) * dayLengthMs);
+      this.pushEvent(ts, meter.meterId, code);
+      this.fault('tamper', {
+        meter_id: meter.meterId,
+        event_code: code,
+        event_ts: formatIsoOffset(ts, this.tz),
+      });
+    }
+    if (!meter.prosumer && u(6) < r.reverse_energy) {
+      const ts = dayStartMs + Math.floor(u(7) * dayLengthMs);
+      this.pushEvent(ts, meter.meterId, CODE.reverseEnergy);
+      this.fault('reverse_energy', {
+        meter_id: meter.meterId,
+        event_code: CODE.reverseEnergy,
+        event_ts: formatIsoOffset(ts, this.tz),
+      });
+    }
+  }
+
+  /** A transformer's outage of the day, unless yesterday's is still on. */
+  private planTransformerDay(tx: Transformer, span: DaySpan): void {
+    const { day, first, end } = span;
+    const seed = this.seed;
+    const cal = this.calendar;
+    const t = tx.index;
+    if ((this.txOutTo[t] ?? -1) > first) return; // an outage from yesterday is still on
+    if (uniform(seed, STREAM.transformerFaults, t, day * 4) >= this.rates.outage) return;
+    const from = first + Math.floor(uniform(seed, STREAM.transformerFaults, t, day * 4 + 1) * (end - first));
+    const to = Math.min(
+      cal.slotCount,
+      from + uniformInt(seed, STREAM.transformerFaults, t, day * 4 + 2, 1, 8),
+    );
+    this.txOutFrom[t] = from;
+    this.txOutTo[t] = to;
+    const fromMs = cal.slot(from).startMs;
+    const toMs = cal.slot(to - 1).endMs;
+    for (const m of tx.meters) {
+      const id = this.fleet.meters[m]?.meterId ?? '';
+      this.pushEvent(
+        fromMs + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 3) % 5000),
+        id,
+        CODE.lastGasp,
+      );
+      this.pushEvent(
+        toMs + 1000 + (hash4(seed, STREAM.transformerFaults, m, day * 4 + 4) % 29_000),
+        id,
+        CODE.restored,
+      );
+    }
+    this.fault('outage', {
+      transformer_id: tx.transformerId,
+      meter_ids: tx.meters.map((m) => this.fleet.meters[m]?.meterId),
+      from: formatIsoOffset(fromMs, this.tz),
+      to: formatIsoOffset(toMs, this.tz),
+      first_interval_start: cal.slot(from).startIso,
+      intervals: to - from,
+      last_gasp_code: CODE.lastGasp,
+      restore_code: CODE.restored,
+    });
   }
 
   private pushEvent(ts: number, meterId: string, code: number): void {

@@ -1,12 +1,13 @@
 /**
- * Speed-layer process: `pnpm exec tsx packages/speed-layer/src/main.ts`.
- * SIGTERM/SIGINT: finish the in-flight chunk, commit, disconnect, exit 0.
+ * Speed-layer process: `pnpm exec tsx packages/speed-layer/src/main.ts`, on the service scaffold
+ * (@ami/shared/service). SIGTERM/SIGINT: finish the in-flight chunk, commit, disconnect the alert
+ * producer and Redis, close the metrics server, exit 0 (within AMI_SHUTDOWN_GRACE_S, else exit 1).
  */
-import { ConfigError, loadConfig, readSettings } from '@ami/shared/config';
+import { ConfigError, readSettings } from '@ami/shared/config';
 import { createKafka, createRedis, ensureTopics, platformTopics } from '@ami/shared/clients';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
-import { createLogger } from '@ami/shared/log';
+import { runService, type ServiceContext, type ServiceRun } from '@ami/shared/service';
 import { createMetricsRegistry, startMetricsServer } from '@ami/shared/metrics';
 import { loadSpeedLayerSettings } from './config.ts';
 import { SpeedConsumer } from './consumer/speed-consumer.ts';
@@ -19,12 +20,10 @@ import { loadTopologyRows, topologySettings } from '@ami/shared/topology-file';
 import { buildTopologyIndex } from '@ami/shared/contracts';
 import { loadAlertRules } from '@ami/shared/domain';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function start({ config, logger, onClose }: ServiceContext): Promise<ServiceRun> {
   const settings = loadSpeedLayerSettings();
   const validation = loadValidationConfig();
   const domain = loadDomainConfig();
-  const logger = createLogger('speed-layer', { level: config.runtime.logLevel });
   const problems = checkLimitsFitLayout(validation.limits);
   if (problems.length > 0) {
     throw new ConfigError(problems.map((problem) => ({ env: 'AMI_READ_MAX_*', value: '', problem })));
@@ -41,6 +40,7 @@ async function main(): Promise<void> {
   }
   const registry = createMetricsRegistry('speed-layer');
   const metricsServer = await startMetricsServer(registry, settings.metricsPort);
+  onClose('metrics server', () => metricsServer.close());
   const kafka = createKafka(config, { component: 'speed-layer', logger });
   await ensureTopics(kafka, platformTopics(config));
   const redis = createRedis(config, {
@@ -49,8 +49,10 @@ async function main(): Promise<void> {
     overrides: { commandTimeout: 30_000 },
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
+  onClose('Redis', () => redis.disconnect());
   const alertProducer = kafka.producer({ allowAutoTopicCreation: false });
   await alertProducer.connect();
+  onClose('alert producer', () => alertProducer.disconnect());
   const admin = kafka.admin();
   await admin.connect();
   const partitionCount = (await admin.fetchTopicMetadata({ topics: [config.topics.reads] })).topics[0]
@@ -89,33 +91,12 @@ async function main(): Promise<void> {
     ...(topology ? { topology } : {}),
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing the in-flight batch');
-    consumer
-      .stop()
-      .then(async () => {
-        await alertProducer.disconnect();
-        await metricsServer.close();
-        redis.disconnect();
-        logger.info({ stats: consumer.stats }, 'stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Closed first: the in-flight chunk is applied and its offsets committed.
+  onClose('consumer', () => consumer.stop());
 
   await consumer.start();
   logger.info({ metricsPort: metricsServer.port, groupId: settings.groupId }, 'speed layer running');
+  return { stopped: () => logger.info({ stats: consumer.stats }, 'stopped') };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runService({ name: 'speed-layer', stopping: 'finishing the in-flight batch', start });

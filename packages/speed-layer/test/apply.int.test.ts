@@ -2,14 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis } from '@ami/shared/clients';
 import { buildTopologyIndex } from '@ami/shared/contracts';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import {
-  PartitionWatermarks,
-  applyChunk,
-  partitionOfMeter,
-  planReadBatch,
-  readFence,
-  type InboundMessage,
-} from '../src/index.ts';
+import { partitionOfMeter } from '@ami/shared/partitioner';
+import { PartitionWatermarks } from '../src/watermark.ts';
+import { applyChunk, readFence } from '../src/realtime-view/apply.ts';
+import { planReadBatch, type InboundMessage } from '../src/consumer/plan-reads.ts';
 import { viewAsModel, normalise } from './support/compare.ts';
 import { TZ, dayOfMessages, fleet, model, topologyRows } from './support/fleet.ts';
 

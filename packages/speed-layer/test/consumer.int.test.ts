@@ -9,9 +9,10 @@ import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import type { AmiConfig } from '@ami/shared/config';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import { SpeedConsumer, loadSpeedLayerSettings, readFence } from '../src/index.ts';
+import { SpeedConsumer, loadSpeedLayerSettings } from '../src/index.ts';
+import { readFence } from '../src/realtime-view/apply.ts';
 import { normalise, viewAsModel } from './support/compare.ts';
-import { expectedFromTruth, realtimeViewOf, runSimulation } from './support/sim-truth.ts';
+import { expectedFromTruth, realtimeViewOf, runSimulation } from '../src/testing/sim-truth.ts';
 import { dayOfMessages, fleet, model, topologyRows, type GeneratedMessage } from './support/fleet.ts';
 
 const PARTITIONS = 6;

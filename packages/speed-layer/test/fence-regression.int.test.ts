@@ -14,8 +14,9 @@ import { buildTopologyIndex, loadValidationConfig } from '@ami/shared/contracts'
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import { SpeedConsumer, loadSpeedLayerSettings, readFence } from '../src/index.ts';
-import { expectedFromTruth, realtimeViewOf, runSimulation } from './support/sim-truth.ts';
+import { SpeedConsumer, loadSpeedLayerSettings } from '../src/index.ts';
+import { readFence } from '../src/realtime-view/apply.ts';
+import { expectedFromTruth, realtimeViewOf, runSimulation } from '../src/testing/sim-truth.ts';
 
 const PARTITIONS = 3;
 

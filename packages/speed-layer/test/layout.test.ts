@@ -6,26 +6,30 @@ import {
   GRID_RECORD_BYTES,
   INTERVAL_SLOTS,
   SLOT_BYTES,
-  READ_RECORD_BYTES,
-  encodeApplyReads,
   trailerOffset,
-  checkLimitsFitLayout,
   compareSlotVersions,
   decodeGridDay,
   decodeGridWindows,
   decodeMeterDay,
   meterDayPresence,
-  fenceKey,
-  gridDayKey,
   hourSlot,
   hourSlotStartMs,
-  meterDayKey,
   mergeGridWindows,
+} from '../src/realtime-view/layout.ts';
+import {
+  READ_RECORD_BYTES,
+  encodeApplyReads,
+  checkLimitsFitLayout,
+  toApplyRead,
+} from '../src/realtime-view/apply-args.ts';
+import {
+  fenceKey,
+  gridDayKey,
+  meterDayKey,
   parseAttributionText,
   attributionText,
   partitionTag,
-  toApplyRead,
-} from '../src/index.ts';
+} from '../src/realtime-view/keys.ts';
 import { TZ, fleet, readJson } from './support/fleet.ts';
 
 const NOW = Date.UTC(2026, 0, 1);

@@ -9,8 +9,13 @@ import { createRedis } from '@ami/shared/clients';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import { readGridDay, readGridWindows, readMeterDay, readMeterPresence } from '../src/index.ts';
-import { applyToRealtimeView, intervalReadMessage, type SeedRead } from './support/realtime-seed.ts';
+import {
+  readGridDay,
+  readGridWindows,
+  readMeterDay,
+  readMeterPresence,
+} from '../src/realtime-view/read-view.ts';
+import { applyToRealtimeView, intervalReadMessage, type SeedRead } from '../src/testing/realtime-seed.ts';
 import { TZ } from './support/fleet.ts';
 
 const PARTITIONS = 6;

@@ -15,19 +15,14 @@ import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import { localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
-import {
-  PartitionWatermarks,
-  SpeedConsumer,
-  applyChunk,
-  loadSpeedLayerSettings,
-  partitionOfMeter,
-  planReadBatch,
-  readFence,
-  readMeterDay,
-  type InboundMessage,
-} from '../src/index.ts';
+import { partitionOfMeter } from '@ami/shared/partitioner';
+import { SpeedConsumer, loadSpeedLayerSettings } from '../src/index.ts';
+import { PartitionWatermarks } from '../src/watermark.ts';
+import { applyChunk, readFence } from '../src/realtime-view/apply.ts';
+import { readMeterDay } from '../src/realtime-view/read-view.ts';
+import { planReadBatch, type InboundMessage } from '../src/consumer/plan-reads.ts';
 import { sweepRetention } from '../src/retention/sweep.ts';
-import { expectedFromTruth, realtimeViewOf, runSimulation, type SimRun } from './support/sim-truth.ts';
+import { expectedFromTruth, realtimeViewOf, runSimulation, type SimRun } from '../src/testing/sim-truth.ts';
 
 const PARTITIONS = 6;
 const TZ = 'Europe/Stockholm';

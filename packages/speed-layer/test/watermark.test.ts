@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localDayBounds } from '@ami/shared/time';
-import { PartitionWatermarks, isBeyondRetention } from '../src/index.ts';
+import { PartitionWatermarks, isBeyondRetention } from '../src/watermark.ts';
 
 const TZ = 'Europe/Stockholm';
 

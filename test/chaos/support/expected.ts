@@ -7,11 +7,7 @@
  */
 import { pickLatest, validateRead, type TopologyRow, type ValidIntervalRead } from '@ami/shared/contracts';
 import { formatIsoOffset, intervalIndexInLocalDay, localDate } from '@ami/shared/time';
-import {
-  expectedFromTruth,
-  type SimRun,
-  type TruthView,
-} from '../../../packages/speed-layer/test/support/sim-truth.ts';
+import { expectedFromTruth, type SimRun, type TruthView } from '@ami/speed-layer/testing';
 
 /** The winning version of every interval read produced so far, by `meter|startMs`. */
 export class ProducedReads {

@@ -10,13 +10,15 @@
 import { spawn } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { loadConfig } from '@ami/shared/config';
-import { infraDown, infraUp } from '@ami/infra/infra';
-import { kafkaService } from '@ami/infra/kafka';
-import { minioService } from '@ami/infra/minio';
-import { redisService } from '@ami/infra/redis';
-import { infraPaths, pidFileOf, type ServiceName } from '@ami/infra/paths';
-import { pidFileState } from '@ami/infra/process';
-import { isAlive } from '@ami/infra/procfs';
+import { infraDown, infraPaths, infraUp, type ServiceName } from '@ami/infra';
+import {
+  isAlive,
+  kafkaService,
+  minioService,
+  pidFileOf,
+  pidFileState,
+  redisService,
+} from '@ami/infra/instances';
 import {
   platformProcesses,
   readinessUrl,
@@ -24,8 +26,8 @@ import {
   type PlatformPorts,
   type PlatformProcess,
   type PlatformProcessOptions,
-} from '../../../packages/cli/src/platform/processes.ts';
-import { Supervisor, type ProcessSpec } from '../../../packages/cli/src/platform/supervisor.ts';
+} from '@ami/cli/platform';
+import { Supervisor, type ProcessSpec } from '@ami/cli/platform';
 import { until as poll } from '../../support/poll.ts';
 
 /**

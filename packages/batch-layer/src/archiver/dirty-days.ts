@@ -8,33 +8,18 @@
  * max(atMs, old + 1) — so two marks never carry the same stamp. A build reads the marks
  * (listDirty), rebuilds each day, then calls clearDirtyIfUnchanged(date, stampItSaw): the mark is
  * removed only if no mark arrived meanwhile (same stamp); a mark that arrived during the build
- * raised the stamp and survives for the next sweep. Both operations are atomic Lua scripts.
+ * raised the stamp and survives for the next sweep. Both operations are atomic Lua scripts
+ * (mark-dirty.lua, clear-dirty.lua).
  */
 import type { RedisClient } from '@ami/shared/clients';
 import { isValidLocalDate } from '@ami/shared/time';
+import { CLEAR_DIRTY_SCRIPT, MARK_DIRTY_SCRIPT } from '../redis-scripts.ts';
 
 export interface DirtyDay {
   readonly date: string;
   /** Stamp of the latest mark (epoch ms, strictly increasing per date). */
   readonly markedAtMs: number;
 }
-
-const MARK = `
-local n = 0
-for i = 1, #ARGV - 1 do
-  local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
-  local at = tonumber(ARGV[#ARGV])
-  if at <= old then at = old + 1 end
-  redis.call('HSET', KEYS[1], ARGV[i], string.format('%d', at))
-  n = n + 1
-end
-return n`;
-
-const CLEAR = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-  return redis.call('HDEL', KEYS[1], ARGV[1])
-end
-return 0`;
 
 export function dirtyDaysKey(prefix: string): string {
   return `${prefix}:{dirty-days}`;
@@ -56,7 +41,7 @@ export class DirtyDays {
     for (const d of list) if (!isValidLocalDate(d)) throw new RangeError(`invalid local date: ${d}`);
     if (!Number.isSafeInteger(atMs) || atMs < 0) throw new RangeError(`bad stamp ${atMs}`);
     if (list.length === 0) return;
-    await this.redis.eval(MARK, 1, this.key, ...list, String(atMs));
+    await MARK_DIRTY_SCRIPT.run(this.redis, [this.key], [...list, String(atMs)]);
   }
 
   /** Every dirty day with its stamp, dates ascending. */
@@ -69,7 +54,7 @@ export class DirtyDays {
 
   /** Removes the mark of `date` if its stamp is still `seenAtMs`; true when removed. */
   async clearDirtyIfUnchanged(date: string, seenAtMs: number): Promise<boolean> {
-    const removed = await this.redis.eval(CLEAR, 1, this.key, date, String(seenAtMs));
+    const removed = await CLEAR_DIRTY_SCRIPT.run(this.redis, [this.key], [date, String(seenAtMs)]);
     return removed === 1;
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Archiver process: `pnpm exec tsx packages/batch-layer/src/archiver/main.ts`.
- * SIGTERM/SIGINT: stop fetching, flush every buffer, commit, disconnect, exit 0.
+ * Archiver process: `pnpm exec tsx packages/batch-layer/src/archiver/main.ts`, on the service
+ * scaffold (@ami/shared/service). SIGTERM/SIGINT: stop fetching, flush every buffer, commit, then
+ * close DuckDB, S3, Redis and the metrics server, exit 0 (within AMI_SHUTDOWN_GRACE_S, else exit 1).
  */
-import { loadConfig } from '@ami/shared/config';
 import {
   createKafka,
   createRedis,
@@ -13,25 +13,27 @@ import {
 } from '@ami/shared/clients';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
-import { createLogger } from '@ami/shared/log';
+import { runService, type ServiceContext, type ServiceRun } from '@ami/shared/service';
 import { createMetricsRegistry, startMetricsServer } from '@ami/shared/metrics';
 import { Archiver } from './archiver.ts';
 import { loadArchiverSettings } from './config.ts';
 import { createArchiverMetrics } from './metrics.ts';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function start({ config, logger, onClose }: ServiceContext): Promise<ServiceRun> {
   const settings = loadArchiverSettings();
   const validation = loadValidationConfig();
   const domain = loadDomainConfig();
-  const logger = createLogger('archiver', { level: config.runtime.logLevel });
   const registry = createMetricsRegistry('archiver');
   const metricsServer = await startMetricsServer(registry, settings.metricsPort);
+  onClose('metrics server', () => metricsServer.close());
   const kafka = createKafka(config, { component: 'archiver', logger });
   await ensureTopics(kafka, platformTopics(config));
   const redis = createRedis(config, { connectionName: 'archiver' });
+  onClose('Redis', () => redis.disconnect());
   const s3 = createS3(config);
+  onClose('S3', () => s3.destroy());
   const db = await openDuckDB({ threads: 1 });
+  onClose('DuckDB', () => db.closeSync());
   const archiver = new Archiver({
     kafka,
     s3,
@@ -45,37 +47,15 @@ async function main(): Promise<void> {
     metrics: createArchiverMetrics(registry),
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: flushing every buffer');
-    archiver
-      .stop()
-      .then(async () => {
-        await metricsServer.close();
-        redis.disconnect();
-        s3.destroy();
-        db.closeSync();
-        logger.info({ stats: archiver.stats }, 'stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Closed first: fetching stops, every buffer is flushed to S3 and its offsets committed.
+  onClose('archiver', () => archiver.stop());
 
   await archiver.start();
   logger.info(
     { metricsPort: metricsServer.port, groupId: settings.groupId, bucket: config.connection.s3Bucket },
     'archiver running',
   );
+  return { stopped: () => logger.info({ stats: archiver.stats }, 'stopped') };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runService({ name: 'archiver', stopping: 'flushing every buffer', start });

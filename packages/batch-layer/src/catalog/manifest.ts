@@ -89,68 +89,105 @@ export function applyEdits(
     throw new Error('parent does not match the current snapshot');
   const version = versionOf(seq);
   const at = formatIsoUtc(meta.committedAtMs);
-  const seen = new Set<string>();
   const views: Record<string, ViewEntry> = {};
   for (const [name, v] of Object.entries(current?.views ?? {}))
     views[name] = { ...v, partitions: { ...v.partitions } };
   const changes: PartitionChange[] = [];
+  for (const edit of checkedEdits(edits)) {
+    const change =
+      edit.kind === 'remove'
+        ? removePartition(views, edit, version, at)
+        : putPartition(views, edit, version, at);
+    if (change !== undefined) changes.push(change);
+  }
+  if (changes.length === 0) return { snapshot: null, changes };
+  return { snapshot: nextSnapshot(seq, views, meta, at), changes };
+}
 
+/** The edits in (view, partition) order, each a valid view partition, none twice. */
+function checkedEdits(edits: readonly CatalogEdit[]): CatalogEdit[] {
   const sorted = [...edits].sort((a, b) => cmp(`${a.view}/${a.partition}`, `${b.view}/${b.partition}`));
+  const seen = new Set<string>();
   for (const edit of sorted) {
     assertViewPartition(edit.view, edit.partition);
     const id = `${edit.view}/${edit.partition}`;
     if (seen.has(id)) throw new Error(`two edits of ${id} in one commit`);
     seen.add(id);
-    const old = views[edit.view]?.partitions[edit.partition];
-    if (edit.kind === 'remove') {
-      if (!old) continue;
-      const view = views[edit.view];
-      if (view) {
-        delete view.partitions[edit.partition];
-        views[edit.view] = { ...view, version, updatedAt: at };
-      }
-      changes.push({
-        view: edit.view,
-        partition: edit.partition,
-        oldVersion: old.version,
-        newVersion: null,
-        oldContentHash: old.contentHash,
-        newContentHash: null,
-      });
-      continue;
-    }
-    const files = [...edit.content.files].sort((a, b) => cmp(a.key, b.key));
-    const contentHash = partitionContentHash(files);
-    if (old && old.contentHash === contentHash) continue;
-    const entry: PartitionEntry = {
-      version,
-      publishedAt: at,
-      buildId: edit.content.buildId,
-      contentHash,
-      rows: files.reduce((s, f) => s + f.rows, 0),
-      bytes: files.reduce((s, f) => s + f.bytes, 0),
-      ...(edit.content.restoredFrom !== undefined ? { restoredFrom: edit.content.restoredFrom } : {}),
-      files,
-    };
-    views[edit.view] = {
-      version,
-      updatedAt: at,
-      partitions: { ...(views[edit.view]?.partitions ?? {}), [edit.partition]: entry },
-    };
-    changes.push({
-      view: edit.view,
-      partition: edit.partition,
-      oldVersion: old?.version ?? null,
-      newVersion: version,
-      oldContentHash: old?.contentHash ?? null,
-      newContentHash: contentHash,
-      ...(edit.content.restoredFrom !== undefined ? { restoredFrom: edit.content.restoredFrom } : {}),
-    });
   }
-  if (changes.length === 0) return { snapshot: null, changes };
+  return sorted;
+}
 
+/** Removes the partition from `views` (its view gets `version`); the change, or none when it was absent. */
+function removePartition(
+  views: Record<string, ViewEntry>,
+  edit: Extract<CatalogEdit, { kind: 'remove' }>,
+  version: string,
+  at: string,
+): PartitionChange | undefined {
+  const old = views[edit.view]?.partitions[edit.partition];
+  if (!old) return undefined;
+  const view = views[edit.view];
+  if (view) {
+    delete view.partitions[edit.partition];
+    views[edit.view] = { ...view, version, updatedAt: at };
+  }
+  return {
+    view: edit.view,
+    partition: edit.partition,
+    oldVersion: old.version,
+    newVersion: null,
+    oldContentHash: old.contentHash,
+    newContentHash: null,
+  };
+}
+
+/** Puts the partition's files in `views` as `version`; the change, or none when its content is the same. */
+function putPartition(
+  views: Record<string, ViewEntry>,
+  edit: Extract<CatalogEdit, { kind: 'put' }>,
+  version: string,
+  at: string,
+): PartitionChange | undefined {
+  const old = views[edit.view]?.partitions[edit.partition];
+  const files = [...edit.content.files].sort((a, b) => cmp(a.key, b.key));
+  const contentHash = partitionContentHash(files);
+  if (old && old.contentHash === contentHash) return undefined;
+  const restored = edit.content.restoredFrom !== undefined ? { restoredFrom: edit.content.restoredFrom } : {};
+  const entry: PartitionEntry = {
+    version,
+    publishedAt: at,
+    buildId: edit.content.buildId,
+    contentHash,
+    rows: files.reduce((s, f) => s + f.rows, 0),
+    bytes: files.reduce((s, f) => s + f.bytes, 0),
+    ...restored,
+    files,
+  };
+  views[edit.view] = {
+    version,
+    updatedAt: at,
+    partitions: { ...(views[edit.view]?.partitions ?? {}), [edit.partition]: entry },
+  };
+  return {
+    view: edit.view,
+    partition: edit.partition,
+    oldVersion: old?.version ?? null,
+    newVersion: version,
+    oldContentHash: old?.contentHash ?? null,
+    newContentHash: contentHash,
+    ...restored,
+  };
+}
+
+/** The snapshot of the edited views, with the watermark they give. */
+function nextSnapshot(
+  seq: number,
+  views: Record<string, ViewEntry>,
+  meta: CommitMeta,
+  at: string,
+): CatalogSnapshot {
   const wm = computeWatermark(publishedDays(views), meta.timeZone);
-  const snapshot: CatalogSnapshot = canonical({
+  return canonical({
     format: CATALOG_FORMAT,
     seq,
     parent: meta.parent,
@@ -162,7 +199,6 @@ export function applyEdits(
     cause: meta.cause,
     views,
   });
-  return { snapshot, changes };
 }
 
 /**

@@ -3,7 +3,14 @@
  * reference) are kept for audit and rollback, and the grace period before unreferenced uploads are
  * treated as abandoned.
  */
-import { parse, setting, type SettingsSpec } from '@ami/shared/config';
+import {
+  parse,
+  readSettings,
+  setting,
+  type Env,
+  type SettingsOf,
+  type SettingsSpec,
+} from '@ami/shared/config';
 
 /** A publish must commit within this time of staging its files (see orphan grace). */
 export const MAX_STAGED_AGE_MS = 60 * 60 * 1000;
@@ -22,3 +29,9 @@ export const catalogWriterSettings = {
     parse.int(2, 8_760),
   ),
 } as const satisfies SettingsSpec;
+
+export type CatalogWriterSettings = SettingsOf<typeof catalogWriterSettings>;
+
+export function loadCatalogWriterSettings(env: Env = process.env): CatalogWriterSettings {
+  return readSettings(catalogWriterSettings, env);
+}

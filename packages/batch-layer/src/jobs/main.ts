@@ -2,13 +2,14 @@
  * Batch worker process: `pnpm exec tsx packages/batch-layer/src/jobs/main.ts`.
  * Loads the configuration from the environment, wires the real day builder (runtime.ts), upserts
  * the job schedulers (unless AMI_BATCH_SCHEDULE=false) and runs the batch queue. Job lifecycle and
- * progress are logged as JSON lines (pino, stderr). SIGTERM/SIGINT: stop taking jobs, let the
- * running ones finish (worker.close), exit 0. A SIGKILLed worker's job stalls and is recovered by
+ * progress are logged as JSON lines (pino, stderr). Runs on the service scaffold
+ * (@ami/shared/service). SIGTERM/SIGINT: stop taking jobs, let the running ones finish
+ * (worker.close), stop the sampler, close the runtime's clients and the metrics server, exit 0
+ * (within AMI_SHUTDOWN_GRACE_S, else exit 1). A SIGKILLed worker's job stalls and is recovered by
  * another worker after its lock expires; a build never publishes partially (one catalog HEAD swap).
  * Prometheus metrics (jobs, queue depth, watermark age: metrics.ts) on 127.0.0.1:AMI_BATCH_METRICS_PORT.
  */
-import { loadConfig } from '@ami/shared/config';
-import { createLogger } from '@ami/shared/log';
+import { runService, type ServiceContext } from '@ami/shared/service';
 import { createMetricsRegistry, startMetricsServer } from '@ami/shared/metrics';
 import { createBatchMetrics, instrumentBatchWorker, startBatchSampler } from './metrics.ts';
 import { registerSchedulers } from './schedulers.ts';
@@ -16,15 +17,15 @@ import { loadBatchJobSettings, loadBatchMetricsSettings } from './settings.ts';
 import { createBatchRuntime } from './runtime.ts';
 import { createBatchWorker } from './worker.ts';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function start({ config, logger, onClose }: ServiceContext): Promise<void> {
   const settings = loadBatchJobSettings();
   const metricsSettings = loadBatchMetricsSettings();
-  const logger = createLogger('batch-worker', { level: config.runtime.logLevel });
   const registry = createMetricsRegistry('batch-worker');
   const metrics = createBatchMetrics(registry);
   const metricsServer = await startMetricsServer(registry, metricsSettings.port);
+  onClose('metrics server', () => metricsServer.close());
   const runtime = await createBatchRuntime(config, settings, logger);
+  onClose('runtime (Redis, S3, DuckDB)', () => runtime.close());
   const timeZone = config.connection.timeZone;
   const bw = createBatchWorker({
     connection: runtime.connection,
@@ -62,27 +63,9 @@ async function main(): Promise<void> {
   );
   worker.on('stalled', (jobId) => logger.warn({ event: 'stalled', jobId }, 'stalled job moved back to wait'));
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: waiting for running jobs');
-    bw.close()
-      .then(async () => {
-        await sampler.stop();
-        await metricsServer.close();
-        await runtime.close();
-        logger.info('stopped');
-        logger.flush();
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  onClose('sampler', () => sampler.stop());
+  // Closed first (the sampler keeps sampling meanwhile): no new jobs, the running ones finish.
+  onClose('worker', () => bw.close());
 
   await worker.waitUntilReady();
   if (settings.schedule) await registerSchedulers(bw.queue, settings, timeZone);
@@ -102,7 +85,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runService({ name: 'batch-worker', stopping: 'waiting for running jobs', start });

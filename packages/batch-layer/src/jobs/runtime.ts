@@ -15,7 +15,7 @@ import {
   openDuckDB,
   type RedisClient,
 } from '@ami/shared/clients';
-import { speedLayerSettings } from '@ami/speed-layer/config';
+import { speedLayerSettings } from '@ami/speed-layer';
 import type { ReconciliationReport } from '@ami/shared/contracts';
 import {
   RelayCursor,
@@ -49,6 +49,7 @@ export interface BatchRuntime {
   close(): Promise<void>;
 }
 
+// Long on purpose: the worker's composition root, opening each client once and wiring it in dependency order.
 export async function createBatchRuntime(
   config: AmiConfig,
   settings: BatchJobSettings,

@@ -73,7 +73,7 @@ export function createBatchWorker(deps: BatchWorkerDeps): BatchWorker {
           lockRetryMs: settings.dayLockRetryMs,
           now,
         });
-        await followUps(summary);
+        await queueFollowUps(queue, deps, summary);
         return summary;
       }
       case 'sweep-dirty':
@@ -99,20 +99,6 @@ export function createBatchWorker(deps: BatchWorkerDeps): BatchWorker {
     }
   };
 
-  /** After a committed build: relay its restatements and reconcile the day (idempotent job ids). */
-  const followUps = async (summary: BuildDaySummary) => {
-    if (!summary.committed || summary.version === null) return;
-    const opts = { ...retryOptions(settings), ...retentionOptions(settings) };
-    if (deps.relay)
-      await queue.add('relay-restatements', {}, { ...opts, jobId: relayJobId(summary.version) });
-    if (deps.reconcile)
-      await queue.add(
-        'reconcile',
-        { date: summary.date },
-        { ...opts, jobId: reconcileJobId(summary.date, summary.version) },
-      );
-  };
-
   const worker = new Worker(settings.queue, processor, {
     connection,
     prefix: settings.keyPrefix,
@@ -123,16 +109,7 @@ export function createBatchWorker(deps: BatchWorkerDeps): BatchWorker {
     autorun: deps.autorun ?? true,
   });
 
-  const log = deps.logger;
-  const onChildFinished = (job: Job | undefined) => {
-    if (!job?.parent) return;
-    refreshParentProgress(queue, job).catch((err: unknown) =>
-      log?.warn({ err, jobId: job.id }, 'could not update the parent progress'),
-    );
-  };
-  worker.on('completed', (job) => onChildFinished(job));
-  worker.on('failed', (job) => onChildFinished(job));
-  worker.on('error', (err) => log?.error({ err }, 'batch worker error'));
+  watchWorker(worker, queue, deps.logger);
 
   return {
     worker,
@@ -143,4 +120,30 @@ export function createBatchWorker(deps: BatchWorkerDeps): BatchWorker {
       await queue.close();
     },
   };
+}
+
+/** After a committed build: relay its restatements and reconcile the day (idempotent job ids). */
+async function queueFollowUps(queue: Queue, deps: BatchWorkerDeps, summary: BuildDaySummary): Promise<void> {
+  if (!summary.committed || summary.version === null) return;
+  const opts = { ...retryOptions(deps.settings), ...retentionOptions(deps.settings) };
+  if (deps.relay) await queue.add('relay-restatements', {}, { ...opts, jobId: relayJobId(summary.version) });
+  if (deps.reconcile)
+    await queue.add(
+      'reconcile',
+      { date: summary.date },
+      { ...opts, jobId: reconcileJobId(summary.date, summary.version) },
+    );
+}
+
+/** A finished child job updates its parent's progress (errors logged); worker errors are logged. */
+function watchWorker(worker: Worker, queue: Queue, log: BatchWorkerDeps['logger']): void {
+  const onChildFinished = (job: Job | undefined) => {
+    if (!job?.parent) return;
+    refreshParentProgress(queue, job).catch((err: unknown) =>
+      log?.warn({ err, jobId: job.id }, 'could not update the parent progress'),
+    );
+  };
+  worker.on('completed', (job) => onChildFinished(job));
+  worker.on('failed', (job) => onChildFinished(job));
+  worker.on('error', (err) => log?.error({ err }, 'batch worker error'));
 }

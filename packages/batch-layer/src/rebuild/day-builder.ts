@@ -30,17 +30,18 @@ import {
   localMonthOfDate,
   parseIsoInstant,
 } from '@ami/shared/time';
-import type { CatalogPublisher, LocalViewFile, PartitionInput } from '../catalog/publisher.ts';
+import type { CatalogPublisher, LocalViewFile, PartitionInput, PublishResult } from '../catalog/publisher.ts';
 import { QUALITY_CLASSES } from '../vee/codes.ts';
 import { dayLayout, type DayLayout } from '../vee/day-layout.ts';
-import type { HistoryDay, ManualEdit, MeterEvent } from '../vee/model.ts';
+import type { DayRegisters, HistoryDay, ManualEdit, MeterEvent } from '../vee/model.ts';
 import type { VeeParams } from '../vee/params.ts';
 import { billingQualityGate } from '../vee/billing-gate.ts';
 import { decideStorm, meterMissedDay, type StormGroupCount } from '../vee/storm.ts';
-import { fetchIntervalColumns, fetchRegisters } from './day-columns.ts';
+import { BuildClock } from './build-clock.ts';
+import { fetchIntervalColumns, fetchRegisters, type IntervalColumns } from './day-columns.ts';
 import { dedupeReads, settleTies, unknownMeterAttributionSql } from './dedupe.ts';
-import { fetchRawObjects, type MasterDatasetSource } from './master-dataset.ts';
-import type { DayBuildRequest, DayBuildResult, DayBuilder, RebuildPhase } from './types.ts';
+import { fetchRawObjects, type FetchedRaw, type MasterDatasetSource } from './master-dataset.ts';
+import type { DayBuildRequest, DayBuildResult, DayBuilder, DayBuildStats } from './types.ts';
 import {
   DEMAND_HISTORY,
   ExceptionRows,
@@ -100,14 +101,6 @@ export interface DayBuilderDeps {
 
 const PARQUET_OPTIONS = '(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)';
 const MONTH_RETRIES = 5;
-/** Weights of the phases in the overall progress fraction (sum 1). */
-const PHASE_START: Readonly<Record<RebuildPhase, number>> = {
-  load: 0,
-  dedupe: 0.15,
-  vee: 0.35,
-  views: 0.55,
-  publish: 0.85,
-};
 
 let buildSeq = 0;
 
@@ -115,247 +108,337 @@ export function createDayBuilder(deps: DayBuilderDeps): DayBuilder {
   return { buildDay: (req) => buildDay(deps, req) };
 }
 
-async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<DayBuildResult> {
-  const { timeZone } = deps;
-  const now = deps.now ?? Date.now;
-  const layout = dayLayout(req.date, timeZone);
-  const phaseMs: Record<RebuildPhase, number> = { load: 0, dedupe: 0, vee: 0, views: 0, publish: 0 };
-  let phase: RebuildPhase = 'load';
-  let phaseAt = performance.now();
-  const enter = (next: RebuildPhase) => {
-    const t = performance.now();
-    phaseMs[phase] += t - phaseAt;
-    phase = next;
-    phaseAt = t;
-    req.onProgress?.(next, PHASE_START[next]);
-  };
-  req.onProgress?.('load', 0);
-  // Milliseconds per step, logged with the result (where a slow rebuild spends its time).
-  const steps: Record<string, number> = {};
-  const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t = performance.now();
-    try {
-      return await fn();
-    } finally {
-      steps[name] = Math.round(performance.now() - t);
-    }
-  };
+/** What the load phase gathers: the day's raw files (pinned in the cache) and its side inputs. */
+interface DayInputs {
+  /** Raw read files of D and D+1 (D+1 holds the end-of-day register read). */
+  readonly reads: FetchedRaw;
+  /** Raw event files of D−lookback…D (outage spans still open at midnight). */
+  readonly events: FetchedRaw;
+  readonly topology: readonly TopologyRow[];
+  readonly edits: readonly ManualEdit[];
+  readonly releases: ReadonlySet<string>;
+}
 
+/** The deduplicated day in typed form: what the dedupe phase hands to VEE. */
+interface DedupedDay {
+  /** Raw interval reads before dedupe. */
+  readonly rawIntervals: number;
+  readonly meters: readonly DayMeter[];
+  readonly intervals: IntervalColumns;
+  readonly registers: ReadonlyMap<number, DayRegisters>;
+  readonly events: ReadonlyMap<string, readonly MeterEvent[]>;
+  /** Identities settled by the tie-break (0 when the dedupe left none). */
+  readonly tieBreaks: number;
+}
+
+/** The VEE results of every meter of the day. */
+interface ValidatedDay {
+  readonly exceptions: ExceptionRows;
+  readonly figures: MeterDayFigures;
+  /** Meters validated a second time with their history (pass 2). */
+  readonly historyMeters: number;
+}
+
+async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<DayBuildResult> {
+  const layout = dayLayout(req.date, deps.timeZone);
+  const clock = new BuildClock(req.onProgress);
   const dir = join(deps.workDir, `day-${req.date}-${process.pid}-${++buildSeq}`);
   await mkdir(dir, { recursive: true });
+  const inputs = await loadDayInputs(deps, req.date);
+  const conn = await deps.db.connect();
+  try {
+    await conn.run(`SET TimeZone = 'UTC'`);
+    clock.enter('dedupe');
+    const day = await dedupeDay(deps, conn, clock, layout, inputs);
+    clock.enter('vee');
+    const validated = await validateDay(deps, conn, req.date, day, inputs);
+    clock.enter('views');
+    const dailyInputs = await writeDailyViews(conn, clock, layout, req.date, dir, day.meters, validated);
+    const publish = await publishDay(deps, conn, clock, req, dir, dailyInputs);
+    const result = dayResult(req.date, publish, {
+      rawIntervals: day.rawIntervals,
+      intervals: day.intervals.length,
+      meters: day.meters.length,
+      validatedRows: dailyInputs[0]!.files[0]!.rows,
+      quality: qualityCounts(day.meters.length, validated.figures),
+      phaseMs: { ...clock.phaseMs },
+    });
+    req.onProgress?.('publish', 1);
+    deps.log?.info(
+      {
+        date: req.date,
+        cause: req.cause,
+        committed: result.committed,
+        version: result.version,
+        rawIntervals: day.rawIntervals,
+        tieBreaks: day.tieBreaks,
+        exceptions: validated.exceptions.length,
+        historyMeters: validated.historyMeters,
+        phaseMs: clock.phaseMs,
+        steps: clock.steps,
+      },
+      'day rebuilt',
+    );
+    return result;
+  } finally {
+    conn.closeSync();
+    deps.cache.unpin(inputs.reads.keys);
+    deps.cache.unpin(inputs.events.keys);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Load: the raw reads and events (fetched into the cache and pinned), topology, edits, storm releases. */
+async function loadDayInputs(deps: DayBuilderDeps, date: string): Promise<DayInputs> {
   const src: MasterDatasetSource = {
     s3: deps.s3,
     bucket: deps.bucket,
     prefix: deps.archivePrefix,
     cache: deps.cache,
   };
-  const nextDate = addLocalDays(req.date, 1);
   const lookback = deps.eventLookbackDays ?? 2;
-  const eventDates = Array.from({ length: lookback + 1 }, (_, i) => addLocalDays(req.date, i - lookback));
+  const eventDates = Array.from({ length: lookback + 1 }, (_, i) => addLocalDays(date, i - lookback));
   const [reads, events, topology, edits, releases] = await Promise.all([
-    fetchRawObjects(src, 'reads', [req.date, nextDate]),
+    fetchRawObjects(src, 'reads', [date, addLocalDays(date, 1)]),
     fetchRawObjects(src, 'events', eventDates),
     typeof deps.topology === 'function' ? deps.topology() : Promise.resolve(deps.topology),
-    deps.edits?.listForDay(req.date) ?? Promise.resolve([]),
-    deps.stormReleases?.releasesForDay(req.date) ?? Promise.resolve(new Set<string>()),
+    deps.edits?.listForDay(date) ?? Promise.resolve([]),
+    deps.stormReleases?.releasesForDay(date) ?? Promise.resolve(new Set<string>()),
   ]);
-  const conn = await deps.db.connect();
-  try {
-    await conn.run(`SET TimeZone = 'UTC'`);
-    enter('dedupe');
-    const dedupe = await timed('dedupe', () =>
-      dedupeReads(conn, {
-        paths: reads.paths,
-        startMs: layout.firstSlotMs,
-        endMs: layout.endMs,
-      }),
-    );
-    const meters = await timed('meters', () => dayMeters(conn, topology, layout, reads.paths));
-    await timed('meter_ids', () => appendMeterIds(conn, meters));
-    const fetchDay = async () => {
-      const intervals = await timed('fetch_intervals', () =>
-        fetchIntervalColumns(
-          conn,
-          `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.consumption_wh::INTEGER, l.delivered_wh::INTEGER, ` +
-            `l.received_wh::INTEGER FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
-            `WHERE l.read_type = 'INTERVAL' ORDER BY i.m, l.interval_start`,
-          dedupe.rawIntervals,
-        ),
-      );
-      const registers = await timed('fetch_registers', () =>
-        fetchRegisters(
-          conn,
-          `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.delivered_wh::DOUBLE, l.received_wh::DOUBLE ` +
-            `FROM latest l JOIN day_meter_ids i USING (meter_id) WHERE l.read_type = 'DAILY'`,
-          layout.firstSlotMs,
-        ),
-      );
-      return { intervals, registers };
-    };
-    let day = await fetchDay();
-    let tieBreaks = 0;
-    if (day.intervals.repeatedIdentities > 0 || day.registers === null) {
-      tieBreaks = await timed('settle_ties', () =>
-        settleTies(conn, { paths: reads.paths, startMs: layout.firstSlotMs, endMs: layout.endMs }),
-      );
-      day = await fetchDay();
-    }
-    const { intervals } = day;
-    const registers = day.registers;
-    if (intervals.repeatedIdentities > 0 || registers === null)
-      throw new Error('unsettled read versions after the tie-break');
-    const eventsByMeter = await timed('events', () =>
-      loadOutageEvents(conn, events.paths, deps.eventCodes, layout.endMs),
-    );
+  return { reads, events, topology, edits, releases };
+}
 
-    enter('vee');
-    const offsets = meterOffsets(intervals, meters.length);
-    const storm = decideStorm(stormCounts(meters, offsets), releases, deps.veeParams);
-    const editsByMeter = new Map<string, ManualEdit[]>();
-    for (const e of edits) {
-      const list = editsByMeter.get(e.meterId);
-      if (list) list.push(e);
-      else editsByMeter.set(e.meterId, [e]);
-    }
-    const input: DayVeeInput = {
-      date: req.date,
-      timeZone,
-      nowMs: now(),
-      meters,
-      reads: intervals,
-      registers,
-      events: eventsByMeter,
-      edits: editsByMeter,
-      outageCodes: deps.eventCodes,
-      storm,
-      holidays: deps.holidays,
-      touCalendar: deps.touCalendar,
-      params: deps.veeParams,
-    };
-    const out = {
-      exceptions: new ExceptionRows(),
-      figures: new MeterDayFigures(meters.length),
-      totals: { meters: 0, rejected: 0, estimated: 0, edited: 0 } satisfies DayVeeTotals,
-    };
-    const demanded = runDayVee(input, meters.keys(), () => DEMAND_HISTORY, offsets, out);
-    let historyMeters = 0;
-    if (demanded.length > 0) {
-      const history = await loadHistory(
+/**
+ * Dedupe: latest-wins in DuckDB, the day's meters, then the reads as typed columns; when the fetch
+ * sees an identity twice, the tie-break settles it and the columns are fetched again.
+ */
+async function dedupeDay(
+  deps: DayBuilderDeps,
+  conn: DuckDBConnection,
+  clock: BuildClock,
+  layout: DayLayout,
+  inputs: DayInputs,
+): Promise<DedupedDay> {
+  const { paths } = inputs.reads;
+  const window = { paths, startMs: layout.firstSlotMs, endMs: layout.endMs };
+  const dedupe = await clock.timed('dedupe', () => dedupeReads(conn, window));
+  const meters = await clock.timed('meters', () => dayMeters(conn, inputs.topology, layout, paths));
+  await clock.timed('meter_ids', () => appendMeterIds(conn, meters));
+  let columns = await fetchDayColumns(conn, clock, layout, dedupe.rawIntervals);
+  let tieBreaks = 0;
+  if (columns.intervals.repeatedIdentities > 0 || columns.registers === null) {
+    tieBreaks = await clock.timed('settle_ties', () => settleTies(conn, window));
+    columns = await fetchDayColumns(conn, clock, layout, dedupe.rawIntervals);
+  }
+  const { intervals, registers } = columns;
+  if (intervals.repeatedIdentities > 0 || registers === null)
+    throw new Error('unsettled read versions after the tie-break');
+  const events = await clock.timed('events', () =>
+    loadOutageEvents(conn, inputs.events.paths, deps.eventCodes, layout.endMs),
+  );
+  return { rawIntervals: dedupe.rawIntervals, meters, intervals, registers, events, tieBreaks };
+}
+
+/** The deduplicated interval reads (by meter ordinal, start) and DAILY registers of the day. */
+async function fetchDayColumns(
+  conn: DuckDBConnection,
+  clock: BuildClock,
+  layout: DayLayout,
+  expectedIntervals: number,
+): Promise<{ intervals: IntervalColumns; registers: Map<number, DayRegisters> | null }> {
+  const intervals = await clock.timed('fetch_intervals', () =>
+    fetchIntervalColumns(
+      conn,
+      `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.consumption_wh::INTEGER, l.delivered_wh::INTEGER, ` +
+        `l.received_wh::INTEGER FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
+        `WHERE l.read_type = 'INTERVAL' ORDER BY i.m, l.interval_start`,
+      expectedIntervals,
+    ),
+  );
+  const registers = await clock.timed('fetch_registers', () =>
+    fetchRegisters(
+      conn,
+      `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.delivered_wh::DOUBLE, l.received_wh::DOUBLE ` +
+        `FROM latest l JOIN day_meter_ids i USING (meter_id) WHERE l.read_type = 'DAILY'`,
+      layout.firstSlotMs,
+    ),
+  );
+  return { intervals, registers };
+}
+
+/**
+ * VEE: storm decision, then every meter without history (pass 1); the meters that demanded their
+ * history run again with their published earlier days (pass 2).
+ */
+async function validateDay(
+  deps: DayBuilderDeps,
+  conn: DuckDBConnection,
+  date: string,
+  day: DedupedDay,
+  inputs: DayInputs,
+): Promise<ValidatedDay> {
+  const { meters } = day;
+  const offsets = meterOffsets(day.intervals, meters.length);
+  const storm = decideStorm(stormCounts(meters, offsets), inputs.releases, deps.veeParams);
+  const input: DayVeeInput = {
+    date,
+    timeZone: deps.timeZone,
+    nowMs: (deps.now ?? Date.now)(),
+    meters,
+    reads: day.intervals,
+    registers: day.registers,
+    events: day.events,
+    edits: editsByMeter(inputs.edits),
+    outageCodes: deps.eventCodes,
+    storm,
+    holidays: deps.holidays,
+    touCalendar: deps.touCalendar,
+    params: deps.veeParams,
+  };
+  const out = {
+    exceptions: new ExceptionRows(),
+    figures: new MeterDayFigures(meters.length),
+    totals: { meters: 0, rejected: 0, estimated: 0, edited: 0 } satisfies DayVeeTotals,
+  };
+  const demanded = runDayVee(input, meters.keys(), () => DEMAND_HISTORY, offsets, out);
+  if (demanded.length > 0) {
+    const history = await loadHistory(
+      deps,
+      conn,
+      date,
+      demanded.map((m) => meters[m]!.meterId),
+    );
+    const none: HistoryDay[] = [];
+    runDayVee(input, demanded, (m) => history.get(meters[m]!.meterId) ?? none, offsets, out);
+  }
+  return { exceptions: out.exceptions, figures: out.figures, historyMeters: demanded.length };
+}
+
+function editsByMeter(edits: readonly ManualEdit[]): Map<string, ManualEdit[]> {
+  const out = new Map<string, ManualEdit[]>();
+  for (const e of edits) {
+    const list = out.get(e.meterId);
+    if (list) list.push(e);
+    else out.set(e.meterId, [e]);
+  }
+  return out;
+}
+
+/**
+ * Daily views: the VEE results into DuckDB (day_meters, exc), the validated intervals and the grid
+ * input, then one Parquet file per daily view of D (intervals_validated first).
+ */
+async function writeDailyViews(
+  conn: DuckDBConnection,
+  clock: BuildClock,
+  layout: DayLayout,
+  date: string,
+  dir: string,
+  meters: readonly DayMeter[],
+  validated: ValidatedDay,
+): Promise<PartitionInput[]> {
+  await clock.timed('append_meters', () => appendDayMeters(conn, meters, validated.figures));
+  await clock.timed('append_exceptions', () => appendExceptions(conn, validated.exceptions));
+  await clock.timed('iv', () => conn.run(createValidatedIntervalsSql(layout.firstSlotMs)));
+  await clock.timed('ivg', async () => {
+    for (const sql of CREATE_GRID_INPUT_SQL) await conn.run(sql);
+  });
+  const daily: Record<string, string> = {
+    intervals_validated: intervalsValidatedSql(layout.firstSlotMs),
+    meter_hourly: meterHourlySql(layout.firstSlotMs),
+    meter_daily: METER_DAILY_SQL,
+    grid_15m: grid15mSql(layout.firstSlotMs),
+    grid_daily: gridDailySql(),
+  };
+  const partition = datePartition(date);
+  const inputs: PartitionInput[] = [];
+  for (const [view, sql] of Object.entries(daily)) {
+    const file = await clock.timed(view, () => copyToFile(conn, sql, join(dir, `${view}.parquet`)));
+    inputs.push({ view: view as PartitionInput['view'], partition, files: [file] });
+  }
+  return inputs;
+}
+
+/** Quality class counts over every meter of the day. */
+function qualityCounts(meters: number, figures: MeterDayFigures): DayBuildStats['quality'] {
+  const quality = { A: 0, E: 0, M: 0, X: 0, O: 0 };
+  for (let m = 0; m < meters; m++)
+    QUALITY_CLASSES.forEach((c, k) => (quality[c] += figures.counts[m * 5 + k]!));
+  return quality;
+}
+
+/**
+ * Publish: the monthly views from the pinned catalog, published with the daily views (first attempt)
+ * in one commit; when another day of the month was published meanwhile, the monthly views are
+ * re-derived from the new catalog and published again (at most MONTH_RETRIES attempts in all).
+ */
+async function publishDay(
+  deps: DayBuilderDeps,
+  conn: DuckDBConnection,
+  clock: BuildClock,
+  req: DayBuildRequest,
+  dir: string,
+  dailyInputs: readonly PartitionInput[],
+): Promise<PublishResult> {
+  const month = localMonthOfDate(req.date);
+  const meterDailyFile = join(dir, 'meter_daily.parquet');
+  for (let attempt = 1; ; attempt++) {
+    const pinned = await deps.catalog.pin();
+    try {
+      const basis = monthBasis(pinned, month, req.date);
+      const monthly = await buildMonthlyViews(
         deps,
         conn,
+        pinned,
+        month,
         req.date,
-        demanded.map((m) => meters[m]!.meterId),
+        meterDailyFile,
+        dir,
+        attempt,
       );
-      historyMeters = demanded.length;
-      const none: HistoryDay[] = [];
-      runDayVee(input, demanded, (m) => history.get(meters[m]!.meterId) ?? none, offsets, out);
-    }
-
-    enter('views');
-    await timed('append_meters', () => appendDayMeters(conn, meters, out.figures));
-    await timed('append_exceptions', () => appendExceptions(conn, out.exceptions));
-    await timed('iv', () => conn.run(createValidatedIntervalsSql(layout.firstSlotMs)));
-    await timed('ivg', async () => {
-      for (const sql of CREATE_GRID_INPUT_SQL) await conn.run(sql);
-    });
-    const daily: Record<string, string> = {
-      intervals_validated: intervalsValidatedSql(layout.firstSlotMs),
-      meter_hourly: meterHourlySql(layout.firstSlotMs),
-      meter_daily: METER_DAILY_SQL,
-      grid_15m: grid15mSql(layout.firstSlotMs),
-      grid_daily: gridDailySql(),
-    };
-    const dayPartition = datePartition(req.date);
-    const dailyInputs: PartitionInput[] = [];
-    for (const [view, sql] of Object.entries(daily)) {
-      const file = await timed(view, () => copyToFile(conn, sql, join(dir, `${view}.parquet`)));
-      dailyInputs.push({ view: view as PartitionInput['view'], partition: dayPartition, files: [file] });
-    }
-    const validatedRows = dailyInputs[0]!.files[0]!.rows;
-    const quality = { A: 0, E: 0, M: 0, X: 0, O: 0 };
-    for (let m = 0; m < meters.length; m++)
-      QUALITY_CLASSES.forEach((c, k) => (quality[c] += out.figures.counts[m * 5 + k]!));
-
-    // Monthly views, then publish; redo the month if another day of it changed meanwhile.
-    const month = localMonthOfDate(req.date);
-    const meterDailyFile = join(dir, 'meter_daily.parquet');
-    let result: DayBuildResult | undefined;
-    for (let attempt = 1; attempt <= MONTH_RETRIES && result === undefined; attempt++) {
-      const pinned = await deps.catalog.pin();
-      try {
-        const basis = monthBasis(pinned, month, req.date);
-        const monthly = await buildMonthlyViews(
-          deps,
-          conn,
-          pinned,
-          month,
-          req.date,
-          meterDailyFile,
-          dir,
-          attempt,
-        );
-        if (attempt === 1) enter('publish');
-        const publish = await deps.publisher.publish(attempt === 1 ? [...dailyInputs, ...monthly] : monthly, {
-          cause: req.cause,
-        });
-        const after = await deps.catalog.pin();
-        let consistent: boolean;
-        try {
-          consistent = monthBasis(after, month, req.date) === basis;
-        } finally {
-          after.release();
-        }
-        if (!consistent) {
-          deps.log?.info(
-            { date: req.date, attempt },
-            'another day of the month changed meanwhile: rebuilding the monthly views',
-          );
-          if (attempt < MONTH_RETRIES) continue;
-        }
-        phaseMs[phase] += performance.now() - phaseAt;
-        phaseAt = performance.now();
-        result = {
-          date: req.date,
-          committed: publish.committed,
-          version: publish.version,
-          watermark: publish.watermark,
-          changes: publish.changes,
-          stats: {
-            rawIntervals: dedupe.rawIntervals,
-            intervals: intervals.length,
-            meters: meters.length,
-            validatedRows,
-            quality,
-            phaseMs: { ...phaseMs },
-          },
-        };
-      } finally {
-        pinned.release();
-      }
-    }
-    req.onProgress?.('publish', 1);
-    deps.log?.info(
-      {
-        date: req.date,
+      if (attempt === 1) clock.enter('publish');
+      const publish = await deps.publisher.publish(attempt === 1 ? [...dailyInputs, ...monthly] : monthly, {
         cause: req.cause,
-        committed: result!.committed,
-        version: result!.version,
-        rawIntervals: dedupe.rawIntervals,
-        tieBreaks,
-        exceptions: out.exceptions.length,
-        historyMeters,
-        phaseMs,
-        steps,
-      },
-      'day rebuilt',
-    );
-    return result!;
-  } finally {
-    conn.closeSync();
-    deps.cache.unpin(reads.keys);
-    deps.cache.unpin(events.keys);
-    await rm(dir, { recursive: true, force: true });
+      });
+      if (!(await monthUnchanged(deps.catalog, month, req.date, basis))) {
+        deps.log?.info(
+          { date: req.date, attempt },
+          'another day of the month changed meanwhile: rebuilding the monthly views',
+        );
+        if (attempt < MONTH_RETRIES) continue;
+      }
+      clock.lap();
+      return publish;
+    } finally {
+      pinned.release();
+    }
   }
+}
+
+/** Whether the month's other days in the current catalog are still those of `basis`. */
+async function monthUnchanged(
+  catalog: CatalogReader,
+  month: string,
+  date: string,
+  basis: string,
+): Promise<boolean> {
+  const after = await catalog.pin();
+  try {
+    return monthBasis(after, month, date) === basis;
+  } finally {
+    after.release();
+  }
+}
+
+function dayResult(date: string, publish: PublishResult, stats: DayBuildStats): DayBuildResult {
+  return {
+    date,
+    committed: publish.committed,
+    version: publish.version,
+    watermark: publish.watermark,
+    changes: publish.changes,
+    stats,
+  };
 }
 
 /** Meters of the day: topology versions active during it, plus unknown meters that sent reads. */

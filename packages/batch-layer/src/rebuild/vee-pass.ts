@@ -26,7 +26,7 @@ import type {
   OutageCodes,
 } from '../vee/model.ts';
 import type { VeeParams } from '../vee/params.ts';
-import { runVee, type VeeStats } from '../vee/run-vee.ts';
+import { runVee, type VeeResult, type VeeStats } from '../vee/run-vee.ts';
 import { isStormSuspended, type StormDecision } from '../vee/storm.ts';
 import type { IntervalColumns } from './day-columns.ts';
 
@@ -184,6 +184,14 @@ export function meterOffsets(reads: IntervalColumns, meters: number): Int32Array
   return off;
 }
 
+/** Where runDayVee appends its results (stats: runVee's stats per meter, when given). */
+export interface DayVeeOutput {
+  exceptions: ExceptionRows;
+  figures: MeterDayFigures;
+  totals: DayVeeTotals;
+  stats?: VeeStats[];
+}
+
 /**
  * Runs VEE for the meter ordinals `which` (with `history(m)` as their history, or DEMAND_HISTORY) and
  * appends their results. Returns the ordinals that demanded history (not appended).
@@ -193,91 +201,110 @@ export function runDayVee(
   which: Iterable<number>,
   history: (m: number) => readonly HistoryDay[],
   offsets: Int32Array,
-  out: { exceptions: ExceptionRows; figures: MeterDayFigures; totals: DayVeeTotals; stats?: VeeStats[] },
+  out: DayVeeOutput,
 ): number[] {
   const layout = dayLayout(input.date, input.timeZone);
   const touBuckets = touSlotBuckets(layout, input.touCalendar);
   const demanded: number[] = [];
-  const { reads } = input;
   for (const m of which) {
-    const meter = input.meters[m]!;
-    const from = offsets[m]!;
-    const to = offsets[m + 1]!;
-    const info: MeterInfo | null =
-      meter.known && meter.segment !== null && meter.region !== null
-        ? { segment: meter.segment, prosumer: meter.prosumer, feederId: meter.feederId, region: meter.region }
-        : null;
-    let result;
-    try {
-      result = runVee(
-        {
-          meterId: meter.meterId,
-          date: input.date,
-          startMs: reads.startMs.subarray(from, to),
-          wh: reads.wh.subarray(from, to),
-          deliveredWh: reads.deliveredWh.subarray(from, to),
-          receivedWh: reads.receivedWh.subarray(from, to),
-          registers: input.registers.get(m) ?? null,
-        },
-        {
-          timeZone: input.timeZone,
-          nowMs: input.nowMs,
-          meter: info,
-          events: input.events.get(meter.meterId) ?? [],
-          outageCodes: input.outageCodes,
-          history: history(m),
-          holidays: input.holidays,
-          stormSuspended: info !== null && isStormSuspended(input.storm, info),
-          edits: input.edits.get(meter.meterId) ?? [],
-        },
-        input.params,
-      );
-    } catch (err) {
-      if (err instanceof HistoryDemanded) {
-        demanded.push(m);
-        continue;
-      }
-      throw err;
-    }
-    const { day } = result;
-    const editOf = new Map<number, string>();
-    for (const e of day.appliedEdits) editOf.set(e.slot, e.editId);
-    const f = out.figures;
-    let total = 0;
-    let maxWh = -Infinity;
-    let maxAt = NaN;
-    const bucketBase = m * 3;
-    const flat = meter.tariff !== 'tou';
-    for (let i = 0; i < day.slots; i++) {
-      const q = day.quality[i]!;
-      const wh = day.wh[i]!;
-      const orig = day.hasOriginal[i] === 1 ? day.originalWh[i]! : null;
-      if (!(q === Q_A && day.method[i] === M_NONE && day.reason[i] === R_NONE && orig === wh)) {
-        out.exceptions.push(m, i, wh, q, day.method[i]!, day.reason[i]!, orig, editOf.get(i) ?? null);
-      }
-      f.counts[m * 5 + q]!++;
-      total += wh;
-      if (q !== Q_X) {
-        f.tou[bucketBase + (flat ? 2 : touBuckets[i]!)]! += wh;
-        if (wh > maxWh) {
-          maxWh = wh;
-          maxAt = layout.firstSlotMs + i * INTERVAL_MS;
-        }
-      }
-    }
-    f.wh[m] = total;
-    f.slots[m] = day.slots;
-    f.maxWh[m] = Number.isFinite(maxWh) ? maxWh : 0;
-    f.maxStartMs[m] = maxAt;
-    f.sumCheck[m] = SUM_CHECK.indexOf(day.sumCheck.status);
-    f.done[m] = 1;
-    const c = out.totals;
-    c.meters++;
-    c.estimated += f.counts[m * 5 + Q_E]! + f.counts[m * 5 + Q_O]!;
-    c.edited += f.counts[m * 5 + Q_M]!;
-    const r = result.stats.rejected;
-    c.rejected += r.misaligned + r.future + r.range + r.net + r.spike + r.stuckAtZero;
-    out.stats?.push(result.stats);
+    const result = runMeterVee(input, m, offsets, history);
+    if (result === null) demanded.push(m);
+    else recordMeterDay(out, m, input.meters[m]!, result, layout, touBuckets);
   }
   return demanded;
+}
+
+/** runVee for meter ordinal `m` on its slice of the day's columns; null when it demanded its history. */
+function runMeterVee(
+  input: DayVeeInput,
+  m: number,
+  offsets: Int32Array,
+  history: (m: number) => readonly HistoryDay[],
+): VeeResult | null {
+  const meter = input.meters[m]!;
+  const from = offsets[m]!;
+  const to = offsets[m + 1]!;
+  const { reads } = input;
+  const info: MeterInfo | null =
+    meter.known && meter.segment !== null && meter.region !== null
+      ? { segment: meter.segment, prosumer: meter.prosumer, feederId: meter.feederId, region: meter.region }
+      : null;
+  try {
+    return runVee(
+      {
+        meterId: meter.meterId,
+        date: input.date,
+        startMs: reads.startMs.subarray(from, to),
+        wh: reads.wh.subarray(from, to),
+        deliveredWh: reads.deliveredWh.subarray(from, to),
+        receivedWh: reads.receivedWh.subarray(from, to),
+        registers: input.registers.get(m) ?? null,
+      },
+      {
+        timeZone: input.timeZone,
+        nowMs: input.nowMs,
+        meter: info,
+        events: input.events.get(meter.meterId) ?? [],
+        outageCodes: input.outageCodes,
+        history: history(m),
+        holidays: input.holidays,
+        stormSuspended: info !== null && isStormSuspended(input.storm, info),
+        edits: input.edits.get(meter.meterId) ?? [],
+      },
+      input.params,
+    );
+  } catch (err) {
+    if (err instanceof HistoryDemanded) return null;
+    throw err;
+  }
+}
+
+/** Appends meter `m`'s exception rows, fills its meter_daily figures and adds it to the totals. */
+function recordMeterDay(
+  out: DayVeeOutput,
+  m: number,
+  meter: DayMeter,
+  result: VeeResult,
+  layout: DayLayout,
+  touBuckets: Uint8Array,
+): void {
+  const { day } = result;
+  const editOf = new Map<number, string>();
+  for (const e of day.appliedEdits) editOf.set(e.slot, e.editId);
+  const f = out.figures;
+  let total = 0;
+  let maxWh = -Infinity;
+  let maxAt = NaN;
+  const bucketBase = m * 3;
+  const flat = meter.tariff !== 'tou';
+  for (let i = 0; i < day.slots; i++) {
+    const q = day.quality[i]!;
+    const wh = day.wh[i]!;
+    const orig = day.hasOriginal[i] === 1 ? day.originalWh[i]! : null;
+    if (!(q === Q_A && day.method[i] === M_NONE && day.reason[i] === R_NONE && orig === wh)) {
+      out.exceptions.push(m, i, wh, q, day.method[i]!, day.reason[i]!, orig, editOf.get(i) ?? null);
+    }
+    f.counts[m * 5 + q]!++;
+    total += wh;
+    if (q !== Q_X) {
+      f.tou[bucketBase + (flat ? 2 : touBuckets[i]!)]! += wh;
+      if (wh > maxWh) {
+        maxWh = wh;
+        maxAt = layout.firstSlotMs + i * INTERVAL_MS;
+      }
+    }
+  }
+  f.wh[m] = total;
+  f.slots[m] = day.slots;
+  f.maxWh[m] = Number.isFinite(maxWh) ? maxWh : 0;
+  f.maxStartMs[m] = maxAt;
+  f.sumCheck[m] = SUM_CHECK.indexOf(day.sumCheck.status);
+  f.done[m] = 1;
+  const c = out.totals;
+  c.meters++;
+  c.estimated += f.counts[m * 5 + Q_E]! + f.counts[m * 5 + Q_O]!;
+  c.edited += f.counts[m * 5 + Q_M]!;
+  const r = result.stats.rejected;
+  c.rejected += r.misaligned + r.future + r.range + r.net + r.spike + r.stuckAtZero;
+  out.stats?.push(result.stats);
 }

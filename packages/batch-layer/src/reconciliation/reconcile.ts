@@ -2,12 +2,13 @@
  * Reconciliation of one local day (SPEC 5, SPEC 6 `GET /v1/reconciliation?date`): loads the
  * authoritative side from the pinned catalog (grid_15m level 'transformer'; intervals_validated
  * joined with meter_daily's transformer_id for the VEE counts) with DuckDB, the provisional side
- * from the speed layer's realtime view in Redis (readGridDay per transformer), compares them
- * (compare.ts), validates the report and stores it as `<prefix>reconciliation/date=D.json`.
+ * from the speed layer's realtime view in Redis (`RealtimeView.gridDay` per transformer, through
+ * @ami/speed-layer/realtime-view), compares them (compare.ts), validates the report and stores it as
+ * `<prefix>reconciliation/date=D.json`.
  *
- * Provisional availability: the day is available when some partition of the realtime view still
- * registers it ({rv:p}:days) and no partition's retention has moved past it (fence `retainFrom`);
- * otherwise (expired, or never held) the report says 'unavailable' instead of reporting zeros.
+ * Provisional availability (`RealtimeView.isDateAvailable`): the day is available while the realtime
+ * view still holds it and its retention has not moved past it; otherwise (expired, or never held)
+ * the report says 'unavailable' instead of reporting zeros.
  * Transformers: those of grid_15m plus `extraTransformerIds` (e.g. from topology) — the realtime
  * view cannot be enumerated without a key scan, so a transformer only Redis knows is compared only
  * when listed there.
@@ -22,8 +23,7 @@ import {
   isValidLocalDate,
   localDayBounds,
 } from '@ami/shared/time';
-import { readGridDay } from '@ami/speed-layer/realtime-view/read-view';
-import { daysKey, fenceKey } from '@ami/speed-layer/realtime-view/keys';
+import { RealtimeView } from '@ami/speed-layer/realtime-view';
 import { buildReconciliationReport, type AuthoritativeTransformerDay } from './compare.ts';
 
 export class ReconciliationUnavailableError extends Error {
@@ -116,31 +116,17 @@ export async function loadAuthoritative(
   return [...days.entries()].map(([transformerId, d]) => ({ transformerId, ...d }));
 }
 
-/** Whether the realtime view still holds `date` (see module comment). */
-export async function provisionalAvailable(rv: RealtimeViewSource, date: string): Promise<boolean> {
-  let registered = false;
-  for (let p = 0; p < rv.partitions; p++) {
-    const [held, retainFrom] = await Promise.all([
-      rv.redis.hexists(daysKey(rv.keyPrefix, p), date),
-      rv.redis.hget(fenceKey(rv.keyPrefix, p), 'retainFrom'),
-    ]);
-    if (retainFrom !== null && date < retainFrom) return false;
-    if (held === 1) registered = true;
-  }
-  return registered;
-}
-
 /** Provisional wh per window of each transformer, or null when the day is unavailable. */
 export async function loadProvisional(
-  rv: RealtimeViewSource,
+  view: RealtimeView,
   date: string,
   windows: number,
   transformerIds: readonly string[],
 ): Promise<Map<string, number[]> | null> {
-  if (!(await provisionalAvailable(rv, date))) return null;
+  if (!(await view.isDateAvailable(date))) return null;
   const out = new Map<string, number[]>();
   for (const id of transformerIds) {
-    const day = await readGridDay(rv.redis, rv.keyPrefix, rv.partitions, 'transformer', id, date);
+    const day = await view.gridDay('transformer', id, date);
     out.set(
       id,
       day.slice(0, windows).map((w) => w.energyWh),
@@ -162,7 +148,8 @@ export async function reconcileDay(
     const ids = [
       ...new Set([...authoritative.map((a) => a.transformerId), ...(options.extraTransformerIds ?? [])]),
     ];
-    const provisional = await loadProvisional(deps.realtime, date, windows, ids);
+    const view = new RealtimeView({ ...deps.realtime, timeZone: deps.timeZone });
+    const provisional = await loadProvisional(view, date, windows, ids);
     return buildReconciliationReport({
       date,
       timeZone: deps.timeZone,

@@ -1,15 +1,10 @@
 /**
  * The relay's cursor in Redis: the seq of the last catalog snapshot whose restatement notices were
- * produced. Key `<prefix>:{restatements}:cursor`; it only moves forward (Lua compare-and-set), so a
- * slow relay instance cannot move it back after a faster one advanced it.
+ * produced. Key `<prefix>:{restatements}:cursor`; it only moves forward (advance-cursor.lua, a
+ * compare-and-set), so a slow relay instance cannot move it back after a faster one advanced it.
  */
 import type { RedisClient } from '@ami/shared/clients';
-
-const ADVANCE = `
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local nxt = tonumber(ARGV[1])
-if nxt > cur then redis.call('SET', KEYS[1], ARGV[1]) return nxt end
-return cur`;
+import { ADVANCE_CURSOR_SCRIPT } from '../redis-scripts.ts';
 
 export function restatementCursorKey(prefix: string): string {
   return `${prefix}:{restatements}:cursor`;
@@ -34,6 +29,6 @@ export class RelayCursor {
   /** Moves the cursor to `seq` unless it is already there or further; returns the cursor after. */
   async advance(seq: number): Promise<number> {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`bad cursor ${seq}`);
-    return Number(await this.redis.eval(ADVANCE, 1, this.key, String(seq)));
+    return Number(await ADVANCE_CURSOR_SCRIPT.run(this.redis, [this.key], [String(seq)]));
   }
 }

@@ -1,7 +1,6 @@
 /** Helpers of the catalog integration tests: small view files written by DuckDB, S3 cleanup. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
 import { DAILY_VIEWS, MONTHLY_VIEWS, datePartition, monthPartition } from '@ami/shared/catalog';
 import type { PartitionInput } from '../../src/catalog/publisher.ts';
@@ -52,26 +51,4 @@ export async function dayInputs(
   return out;
 }
 
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const res = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = res.IsTruncated ? res.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
-}
-
-export async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  const keys = await listKeys(s3, bucket, prefix);
-  for (let i = 0; i < keys.length; i += 1000)
-    await s3.send(
-      new DeleteObjectsCommand({
-        Bucket: bucket,
-        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
-      }),
-    );
-}
+export { deletePrefix, listKeys } from '../../../../test/support/s3.ts';

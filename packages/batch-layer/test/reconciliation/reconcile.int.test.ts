@@ -13,7 +13,7 @@ import { CatalogReader } from '@ami/shared/catalog';
 import { createRedis, createS3, openDuckDB, S3ObjectCache, type DuckDBInstance } from '@ami/shared/clients';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, localDayBounds } from '@ami/shared/time';
-import { fenceKey } from '@ami/speed-layer/realtime-view/keys';
+import { applyToRealtimeView, intervalReadMessage, setRetainFrom } from '@ami/speed-layer/testing';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
 import { CatalogPublisher } from '../../src/catalog/publisher.ts';
 import {
@@ -29,7 +29,6 @@ import {
   writeMeterDaily,
   type IntervalRow,
 } from '../restatements/view-files.ts';
-import { applyToRealtimeView, intervalReadMessage } from '../../../speed-layer/test/support/realtime-seed.ts';
 
 const TZ = 'Europe/Stockholm';
 const DATE = '2025-03-10';
@@ -235,7 +234,7 @@ describe('reconciliation on Redis + MinIO', () => {
     });
 
     // the retention sweep dropped DATE in one partition (it moves retainFrom first)
-    await redis.hset(fenceKey(rvPrefix, partitionOfMeter('M1', PARTITIONS)), 'retainFrom', OTHER);
+    await setRetainFrom(redis, rvPrefix, partitionOfMeter('M1', PARTITIONS), OTHER);
     const expired = await reconcileDay(deps, DATE);
     expect(expired.provisional).toBe('unavailable');
     expect(expired.totals.provisional_wh).toBeNull();

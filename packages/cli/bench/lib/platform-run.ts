@@ -17,7 +17,7 @@ import {
   platformTopics,
 } from '@ami/shared/clients';
 import { loadConfig, type AmiConfig } from '@ami/shared/config';
-import { generateDevKeys } from '@ami/serving-layer/auth/key-store';
+import { generateDevKeys } from '@ami/serving-layer';
 import {
   platformProcesses,
   readinessUrl,

@@ -3,12 +3,13 @@
  * API) as supervisor specs, and the readiness probe of each. One place for both `pnpm ami up` and
  * the end-to-end test, so the test starts exactly what a user starts.
  */
+import { ARCHIVER_MAIN, BATCH_WORKER_MAIN } from '@ami/batch-layer';
 import type { ProcessSpec } from './supervisor.ts';
 
 export const PLATFORM_ENTRIES = {
   'speed-layer': 'packages/speed-layer/src/main.ts',
-  archiver: 'packages/batch-layer/src/archiver/main.ts',
-  'batch-worker': 'packages/batch-layer/src/jobs/main.ts',
+  archiver: ARCHIVER_MAIN,
+  'batch-worker': BATCH_WORKER_MAIN,
   api: 'packages/serving-layer/src/main.ts',
   simulator: 'packages/simulator/src/main.ts',
 } as const;

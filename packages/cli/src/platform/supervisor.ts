@@ -14,7 +14,7 @@ import { join } from 'node:path';
 export interface ProcessSpec {
   /** Short name, also the log file name (`<logDir>/<name>.log`). */
   readonly name: string;
-  /** Entry point relative to the repository root (run with tsx). */
+  /** Entry point, absolute or relative to the repository root (run with tsx). */
   readonly entry: string;
   readonly args?: readonly string[];
   /** Environment added to the supervisor's environment. */

@@ -2,7 +2,7 @@
  * A small synthetic fleet for serving-layer benchmarks and tests: batch views written directly with
  * DuckDB in the view schemas of packages/batch-layer/README.md and published in ONE commit with the
  * real CatalogPublisher (cheaper than a rebuild), and realtime-view reads applied to Redis through
- * the speed layer's own apply path (validateRead → toApplyRead → applyChunk).
+ * the speed layer's own apply path (`applyToRealtimeView` of @ami/speed-layer/testing).
  *
  * Meter m (0-based) reads `whOf(m, slot) = 10 + (7m + slot) mod 50` Wh in every interval, class A.
  */
@@ -12,10 +12,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { sqlPath, withConnection, type DuckDBInstance, type RedisClient } from '@ami/shared/clients';
 import { CatalogPublisher, type PartitionInput } from '@ami/batch-layer/catalog';
 import { DAILY_VIEWS, MONTHLY_VIEWS, type ViewName } from '@ami/shared/catalog';
-import { validateRead, type ValidIntervalRead } from '@ami/shared/contracts';
-import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, intervalsInLocalDay, localDayBounds } from '@ami/shared/time';
-import { applyChunk, fenceKey, toApplyRead, type ApplyRead } from '@ami/speed-layer';
+import { applyToRealtimeView, type SeedRead } from '@ami/speed-layer/testing';
 
 const Q = 900_000;
 
@@ -208,11 +206,10 @@ export async function applyFleetReads(
   reads: readonly RealtimeRead[],
   chunk = 2_000,
 ): Promise<void> {
-  const byPartition = new Map<number, ApplyRead[]>();
-  for (const r of reads) {
+  const seeds: SeedRead[] = reads.map((r) => {
     const startMs = localDayBounds(r.date, opts.timeZone).startMs + r.slot * Q;
     const wh = whOf(r.m, r.slot);
-    const json = JSON.stringify({
+    const message = JSON.stringify({
       meter_id: r.meter.meterId,
       service_point_id: r.meter.servicePointId,
       customer_id: r.meter.customerId,
@@ -229,36 +226,13 @@ export async function applyFleetReads(
       estimated_flag: false,
       read_ts: formatIsoUtc(startMs + Q + 60_000),
     });
-    const v = validateRead(json, { nowMs: opts.nowMs, timeZone: opts.timeZone });
-    if (!v.ok) throw new Error(v.detail);
-    const p = partitionOfMeter(r.meter.meterId, opts.partitions);
-    const list = byPartition.get(p) ?? [];
-    list.push(
-      toApplyRead(
-        v.read as ValidIntervalRead,
-        '0',
-        {
-          transformerId: r.meter.transformerId,
-          feederId: r.meter.feederId,
-          substationId: r.meter.substationId,
-          region: r.meter.region,
-        },
-        { keyPrefix: opts.keyPrefix, partition: p, timeZone: opts.timeZone },
-      ),
-    );
-    byPartition.set(p, list);
-  }
-  for (const [partition, list] of byPartition) {
-    for (let i = 0; i < list.length; i += chunk) {
-      const part = list.slice(i, i + chunk);
-      const fence = await redis.hget(fenceKey(opts.keyPrefix, partition), 'offset');
-      const base = fence === null ? 0 : Number(fence) + 1;
-      await applyChunk(redis, opts.keyPrefix, {
-        partition,
-        lastOffset: String(base + part.length - 1),
-        maxEventMs: opts.nowMs - 86_400_000,
-        reads: part.map((r, k) => ({ ...r, offset: String(base + k) })),
-      });
-    }
-  }
+    const attribution = {
+      transformerId: r.meter.transformerId,
+      feederId: r.meter.feederId,
+      substationId: r.meter.substationId,
+      region: r.meter.region,
+    };
+    return { message, attribution };
+  });
+  await applyToRealtimeView(redis, { ...opts, maxEventMs: opts.nowMs - 86_400_000, chunk }, seeds);
 }

@@ -2,47 +2,39 @@
  * GET /v1/realtime/overview data: the latest closed 15-minute window per feeder from the realtime
  * view, with its load, read receipt rate, voltage extremes and the feeder's active alerts.
  *
- *  - Watermark: the alert engine's shared one — the minimum of the `{al}:wm` instance reports made
- *    within `instanceTimeoutMs` (AMI_ALERT_INSTANCE_TIMEOUT_S, as the engine counts them); when no
- *    instance reported recently, `now − allowedLatenessMs` (AMI_SPEED_ALLOWED_LATENESS_S, default 10 min).
+ *  - Watermark: the alert engine's shared one — the minimum of the engine instances' watermark
+ *    reports made within `instanceTimeoutMs` (AMI_ALERT_INSTANCE_TIMEOUT_S, as the engine counts
+ *    them; `AlertView.sharedWatermark`); when no instance reported recently, `now − allowedLatenessMs`
+ *    (AMI_SPEED_ALLOWED_LATENESS_S, default 10 min).
  *    The latest closed window is the 15-minute window ending at or before it.
  *  - Feeders, their meters and the transformer → feeder map: the batch view `meter_daily` of the
  *    newest published day (one row per meter with its attribution), read once per catalog version.
  *    Receipt rate = meters reported / that day's meters of the feeder. Without a published day the
- *    feeders come from the realtime grid keys of the window's day (a bounded SCAN per partition and node),
- *    receipt rate is null and alerts are not attributed.
+ *    feeders are those with realtime data on the window's day (`RealtimeView.scanEntityIds`, a
+ *    bounded scan), receipt rate is null and alerts are not attributed.
+ *  - Feeder windows: `RealtimeView.gridWindowsAt` (summed over the partitions by the speed layer).
  *  - Active alerts: transformer alerts count for the feeder of the transformer, meter alerts for
  *    the feeder of the meter (looked up in the same meter_daily), feeder alerts for the feeder;
  *    the rest (substation, region, unknown entities) are `unattributed`.
  */
-import { scanTargets, sqlPath, type DuckDBConnection, type RedisClient } from '@ami/shared/clients';
+import { sqlPath, type DuckDBConnection } from '@ami/shared/clients';
 import type { Alert } from '@ami/shared/contracts';
 import type { PinnedCatalog } from '@ami/shared/catalog';
-import { INTERVAL_MS, intervalIndexInLocalDay, localDate } from '@ami/shared/time';
-import { readGridDay } from '@ami/speed-layer';
-import { GRID_LEVEL_CODES, partitionTag } from '@ami/speed-layer/realtime-view/keys';
-import type { AlertKeys } from '@ami/speed-layer/alerts/keys';
+import { INTERVAL_MS } from '@ami/shared/time';
+import type { AlertView, RealtimeView } from '@ami/speed-layer/realtime-view';
 import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 
 export type WatermarkSource = 'alert-engine' | 'clock';
 
 /** The shared alert watermark (module comment) and where it came from. */
 export async function overviewWatermark(
-  redis: RedisClient,
-  keys: AlertKeys,
+  alerts: AlertView,
   nowMs: number,
   instanceTimeoutMs: number,
   allowedLatenessMs: number,
 ): Promise<{ watermarkMs: number; source: WatermarkSource }> {
-  const all = await redis.hgetall(keys.watermarks);
-  let min = Infinity;
-  for (const v of Object.values(all)) {
-    const [wm, at] = v.split(':').map(Number);
-    if (wm === undefined || at === undefined || !Number.isFinite(wm) || !Number.isFinite(at)) continue;
-    if (nowMs - at > instanceTimeoutMs) continue;
-    if (wm < min) min = wm;
-  }
-  if (Number.isFinite(min)) return { watermarkMs: min, source: 'alert-engine' };
+  const shared = await alerts.sharedWatermark(nowMs, instanceTimeoutMs);
+  if (shared !== undefined) return { watermarkMs: shared, source: 'alert-engine' };
   return { watermarkMs: nowMs - allowedLatenessMs, source: 'clock' };
 }
 
@@ -122,37 +114,16 @@ export async function feedersOfMeters(
 }
 
 /**
- * Feeder ids with realtime grid keys on `date` (fallback when no day is published): SCAN MATCH per
- * partition, at most `maxCalls` SCAN calls per partition and `maxFeeders` ids in all.
+ * Feeder ids with realtime data on local date `date` (fallback when no day is published): at most
+ * `maxCalls` scan calls per partition and node and `maxFeeders` ids in all.
  */
-export async function scanRealtimeFeeders(
-  redis: RedisClient,
-  prefix: string,
-  partitions: number,
+export function scanRealtimeFeeders(
+  view: RealtimeView,
   date: string,
   maxCalls: number,
   maxFeeders: number,
 ): Promise<string[]> {
-  const ids = new Set<string>();
-  // SCAN is per node: the single Redis, or every master of a cluster (the budget applies per node).
-  const nodes = await scanTargets(redis);
-  for (let p = 0; p < partitions; p++) {
-    const head = `${partitionTag(prefix, p)}:g:${GRID_LEVEL_CODES.feeder}:`;
-    const pattern = `${head.replace(/[*?[\]\\]/g, '\\$&')}*:${date}`;
-    for (const node of nodes) {
-      let cursor = '0';
-      for (let call = 0; call < maxCalls; call++) {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        for (const k of keys) {
-          ids.add(k.slice(head.length, k.length - date.length - 1));
-          if (ids.size >= maxFeeders) return [...ids].sort();
-        }
-        cursor = next;
-        if (cursor === '0') break;
-      }
-    }
-  }
-  return [...ids].sort();
+  return view.scanEntityIds('feeder', date, { maxCalls, maxIds: maxFeeders });
 }
 
 export interface FeederWindow {
@@ -166,21 +137,14 @@ export interface FeederWindow {
 
 /** Each feeder's realtime window starting at `startMs` (summed over partitions). */
 export async function readFeederWindows(
-  redis: RedisClient,
-  prefix: string,
-  partitions: number,
-  timeZone: string,
+  view: RealtimeView,
   feederIds: readonly string[],
   startMs: number,
   metersByFeeder: ReadonlyMap<string, number>,
 ): Promise<FeederWindow[]> {
-  const date = localDate(startMs, timeZone);
-  const index = intervalIndexInLocalDay(startMs, timeZone);
-  const days = await Promise.all(
-    feederIds.map((id) => readGridDay(redis, prefix, partitions, 'feeder', id, date)),
-  );
+  const windows = await view.gridWindowsAt('feeder', feederIds, startMs);
   return feederIds.map((feederId, k) => {
-    const w = days[k]![index]!;
+    const w = windows[k]!;
     return {
       feederId,
       wh: w.energyWh,

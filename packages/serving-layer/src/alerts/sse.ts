@@ -1,8 +1,9 @@
 /**
  * Server-sent events of alert transitions (GET /v1/alerts/stream): the writer of the event-stream
- * format and the loop that tails the alert history stream with XREAD BLOCK on a connection of its
- * own (a blocked XREAD holds its connection, so every client gets a duplicate of the shared client,
- * closed when the client goes away or the server closes).
+ * format and the loop that tails the alert history through the speed layer's contract
+ * (`AlertView.nextHistory`, a blocking read) on a connection of its own (a blocked read holds its
+ * connection, so every client gets a duplicate of the shared client, closed when the client goes
+ * away or the server closes).
  *
  * Each event: `id:` = history stream id, `event:` = opened | cleared, `data:` = the alert JSON.
  * A client that reconnects with Last-Event-ID gets what it missed (at most `maxReplay` entries,
@@ -10,9 +11,8 @@
  * A `: heartbeat` comment is written whenever `heartbeatMs` pass without an event.
  */
 import type { ServerResponse } from 'node:http';
-import type { RedisClient } from '@ami/shared/clients';
-import type { AlertKeys } from '@ami/speed-layer/alerts/keys';
-import { historyEntryOf, type HistoryEntry } from './alert-reader.ts';
+import type { AlertView } from '@ami/speed-layer/realtime-view';
+import type { HistoryEntry } from './alert-reader.ts';
 
 /** One event in the text/event-stream format (the alert JSON is one line). */
 export function formatSseEvent(e: HistoryEntry): string {
@@ -26,7 +26,7 @@ export function formatSseComment(text: string): string {
 export interface AlertStreamOptions {
   readonly heartbeatMs: number;
   readonly maxReplay: number;
-  /** Entries per XREAD. */
+  /** Entries per blocking read. */
   readonly batch: number;
 }
 
@@ -48,40 +48,12 @@ async function write(res: ServerResponse, chunk: string): Promise<boolean> {
 }
 
 /**
- * The entries after `lastId` to replay (oldest first, at most `max`, the newest ones) and whether
- * older ones were left out. The cursor to continue from is the last one replayed, else `lastId`.
- */
-export async function missedSince(
-  redis: RedisClient,
-  keys: AlertKeys,
-  lastId: string,
-  max: number,
-): Promise<{ entries: HistoryEntry[]; truncated: boolean; cursor: string }> {
-  const raw = await redis.xrevrange(keys.history, '+', `(${lastId}`, 'COUNT', max + 1);
-  const truncated = raw.length > max;
-  const kept = raw.slice(0, max).reverse();
-  const entries: HistoryEntry[] = [];
-  for (const [id, fields] of kept) {
-    const e = historyEntryOf(id, fields);
-    if (e !== undefined) entries.push(e);
-  }
-  const newest = kept[kept.length - 1];
-  return { entries, truncated, cursor: newest ? newest[0] : lastId };
-}
-
-/** Id of the newest history entry ('0-0' when the stream is empty or absent). */
-export async function latestId(redis: RedisClient, keys: AlertKeys): Promise<string> {
-  const last = await redis.xrevrange(keys.history, '+', '-', 'COUNT', 1);
-  return last[0]?.[0] ?? '0-0';
-}
-
-/**
- * Streams transitions to `res` until the client disconnects or `signal` aborts. `conn` is the
- * dedicated connection (the caller created it and closes it; closing it ends a blocked XREAD).
+ * Streams transitions to `res` until the client disconnects or `signal` aborts. `alerts` reads
+ * through the dedicated connection (the caller created it and closes it; closing it ends a blocked
+ * read).
  */
 export async function streamAlerts(
-  conn: RedisClient,
-  keys: AlertKeys,
+  alerts: AlertView,
   res: ServerResponse,
   lastEventId: string | undefined,
   opts: AlertStreamOptions,
@@ -89,10 +61,10 @@ export async function streamAlerts(
 ): Promise<void> {
   let cursor: string;
   if (lastEventId === undefined) {
-    cursor = await latestId(conn, keys);
+    cursor = await alerts.latestHistoryId();
     if (!(await write(res, formatSseComment('connected')))) return;
   } else {
-    const missed = await missedSince(conn, keys, lastEventId, opts.maxReplay);
+    const missed = await alerts.historyAfter(lastEventId, opts.maxReplay);
     cursor = missed.cursor;
     let text = formatSseComment('connected');
     if (missed.truncated)
@@ -101,27 +73,15 @@ export async function streamAlerts(
     if (!(await write(res, text))) return;
   }
   while (!signal.aborted) {
-    const reply = await conn.xread(
-      'COUNT',
-      opts.batch,
-      'BLOCK',
-      opts.heartbeatMs,
-      'STREAMS',
-      keys.history,
-      cursor,
-    );
+    const next = await alerts.nextHistory(cursor, opts.batch, opts.heartbeatMs);
     if (signal.aborted) return;
-    const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0) {
+    if (next.timedOut) {
       if (!(await write(res, formatSseComment('heartbeat')))) return;
       continue;
     }
+    cursor = next.cursor;
     let text = '';
-    for (const [id, fields] of entries) {
-      cursor = id;
-      const e = historyEntryOf(id, fields);
-      if (e !== undefined) text += formatSseEvent(e);
-    }
+    for (const e of next.entries) text += formatSseEvent(e);
     if (text !== '' && !(await write(res, text))) return;
   }
 }

@@ -1,39 +1,31 @@
 /**
- * Encodings of the analytics rows (pure): CSV (RFC 4180, header `group,start,end,value,status,reason`)
- * and an Arrow IPC stream (apache-arrow tableToIPC) with the same columns; instants as ISO-8601 with
- * the zone's offset, values as float64 (null when missing).
+ * Encodings of the analytics rows (pure): CSV (src/format/csv.ts: RFC 4180, header
+ * `group,start,end,value,status,reason`, formula-guarded) and an Arrow IPC stream (apache-arrow
+ * tableToIPC) with the same columns; instants as ISO-8601 with the zone's offset, values as float64
+ * (null when missing).
  */
 import { Float64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { formatIsoOffset } from '@ami/shared/time';
+import { CSV_CONTENT_TYPE, toCsvDocument, type CsvColumn } from '../format/csv.ts';
 import type { AggregateRow } from './aggregate.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
-export const CSV_TYPE = 'text/csv; charset=utf-8';
-export const COLUMNS = ['group', 'start', 'end', 'value', 'status', 'reason'] as const;
+export const CSV_TYPE = CSV_CONTENT_TYPE;
 
-/** A CSV field, quoted when it holds a comma, quote or line break; formula-leading chars are prefixed. */
-export function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+/** The CSV columns (the Arrow table has the same ones). */
+function csvColumns(timeZone: string): CsvColumn<AggregateRow>[] {
+  return [
+    { header: 'group', value: (r) => r.group },
+    { header: 'start', value: (r) => formatIsoOffset(r.startMs, timeZone) },
+    { header: 'end', value: (r) => formatIsoOffset(r.endMs, timeZone) },
+    { header: 'value', value: (r) => r.value },
+    { header: 'status', value: (r) => r.status },
+    { header: 'reason', value: (r) => r.reason },
+  ];
 }
 
 export function toCsv(rows: readonly AggregateRow[], timeZone: string): string {
-  const lines = [COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [
-        csvField(r.group),
-        formatIsoOffset(r.startMs, timeZone),
-        formatIsoOffset(r.endMs, timeZone),
-        csvField(r.value),
-        r.status,
-        csvField(r.reason),
-      ].join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  return toCsvDocument(csvColumns(timeZone), rows);
 }
 
 export function toArrow(rows: readonly AggregateRow[], timeZone: string): Uint8Array {

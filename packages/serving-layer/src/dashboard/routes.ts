@@ -20,7 +20,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ID_PATTERN } from '@ami/shared/contracts';
 import { loadAlertRules, type AlertRuleParams } from '@ami/shared/domain';
 import { INTERVAL_MS, formatIsoOffset } from '@ami/shared/time';
-import { storeKeys } from '../alerts/alert-reader.ts';
+import { RealtimeView } from '@ami/speed-layer/realtime-view';
+import { alertViewOf } from '../alerts/alert-reader.ts';
 import {
   latestClosedWindow,
   overviewWatermark,
@@ -31,7 +32,6 @@ import {
 import { notFound } from '../errors.ts';
 import { DEFAULT_ALERTS_ROUTES_OPTIONS } from '../routes/alerts.ts';
 import type { RouteContext, RouteModule } from '../routes/context.ts';
-import { DuckDBPool } from '../sources/duckdb-pool.ts';
 import { loadAssets } from './static.ts';
 import { readTransformerVoltages, transformersOfFeeder, windowStarts } from './voltage.ts';
 
@@ -109,22 +109,18 @@ export const VoltageResponse = Type.Object(
 );
 export type VoltageResponse = Static<typeof VoltageResponse>;
 
+// Long on purpose: Fastify route registration of the dashboard's routes and schemas (one roster cache).
 export function createDashboardRoutes(options: DashboardRoutesOptions = {}): RouteModule {
   return (fastify, ctx: RouteContext) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    const { deps } = ctx;
+    const { deps, pool } = ctx;
     const rules = options.alertRules ?? loadAlertRules();
     const instanceTimeoutMs = options.instanceTimeoutMs ?? DEFAULT_ALERTS_ROUTES_OPTIONS.instanceTimeoutMs;
     const allowedLatenessMs = options.allowedLatenessMs ?? DEFAULT_ALERTS_ROUTES_OPTIONS.allowedLatenessMs;
     const assets = loadAssets(options.assetsDir);
     const page = assets.get('index.html');
     if (page === undefined) throw new Error('dashboard assets: index.html is missing');
-    const pool = new DuckDBPool(deps.db, 1);
     let rosterCache: { version: string; roster: FeederRoster } | undefined;
-    app.addHook('onClose', () => {
-      pool.close();
-      return Promise.resolve();
-    });
 
     app.get(DASHBOARD_PATH, { schema: { hide: true } }, (_req, reply) =>
       reply.type(page.contentType).header('cache-control', 'no-cache').send(page.body),
@@ -172,8 +168,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions = {}): Rou
           deps.alertKeyPrefix === undefined
             ? { watermarkMs: nowMs - allowedLatenessMs, source: 'clock' as WatermarkSource }
             : await overviewWatermark(
-                deps.redis,
-                storeKeys(deps.alertKeyPrefix),
+                alertViewOf(deps.redis, deps.alertKeyPrefix),
                 nowMs,
                 instanceTimeoutMs,
                 allowedLatenessMs,
@@ -186,10 +181,12 @@ export function createDashboardRoutes(options: DashboardRoutesOptions = {}): Rou
           return fresh;
         });
         const transformers = await readTransformerVoltages(
-          deps.redis,
-          deps.realtimePrefix,
-          deps.partitions,
-          tz,
+          new RealtimeView({
+            redis: deps.redis,
+            keyPrefix: deps.realtimePrefix,
+            partitions: deps.partitions,
+            timeZone: tz,
+          }),
           transformersOfFeeder(roster.feederOfTransformer, feeder),
           starts,
         );

@@ -1,14 +1,13 @@
 /**
  * Voltage by transformer over the latest closed 15-minute windows (the dashboard's heat map, GET
  * /v1/realtime/voltage): which windows to show, one cell per transformer and window from the
- * realtime view's grid windows (summed over partitions by `readGridDay`), and the reading itself.
+ * realtime view's grid windows (`RealtimeView.gridDay`, summed over partitions by the speed layer),
+ * and the reading itself.
  * The transformers of a feeder come from the feeder roster of the newest published day (the same
  * meter_daily roster /v1/realtime/overview uses).
  */
-import type { RedisClient } from '@ami/shared/clients';
 import { INTERVAL_MS, intervalIndexInLocalDay, localDate } from '@ami/shared/time';
-import { readGridDay } from '@ami/speed-layer';
-import type { GridWindow } from '@ami/speed-layer/realtime-view/layout';
+import type { GridWindow, RealtimeView } from '@ami/speed-layer/realtime-view';
 
 /** One transformer's voltage in one window (null values: no read in the window). */
 export interface VoltageCell {
@@ -52,17 +51,15 @@ export interface TransformerVoltage {
 }
 
 /**
- * Each transformer's cells in the windows starting at `starts` (one `readGridDay` per transformer
- * and local date the windows touch).
+ * Each transformer's cells in the windows starting at `starts` (one grid day per transformer and
+ * local date the windows touch).
  */
 export async function readTransformerVoltages(
-  redis: RedisClient,
-  prefix: string,
-  partitions: number,
-  timeZone: string,
+  view: RealtimeView,
   transformerIds: readonly string[],
   starts: readonly number[],
 ): Promise<TransformerVoltage[]> {
+  const timeZone = view.timeZone;
   const slots = starts.map((s) => ({
     date: localDate(s, timeZone),
     index: intervalIndexInLocalDay(s, timeZone),
@@ -71,11 +68,7 @@ export async function readTransformerVoltages(
   return Promise.all(
     transformerIds.map(async (id) => {
       const days = new Map<string, GridWindow[]>();
-      await Promise.all(
-        dates.map(async (d) =>
-          days.set(d, await readGridDay(redis, prefix, partitions, 'transformer', id, d)),
-        ),
-      );
+      await Promise.all(dates.map(async (d) => days.set(d, await view.gridDay('transformer', id, d))));
       return {
         transformer_id: id,
         cells: slots.map((s) => {

@@ -14,6 +14,7 @@
  * A window has a value when at least one meter has one (batch: not all missing; realtime: a read).
  */
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
+import type { GridTailWindow } from '@ami/speed-layer/realtime-view';
 import { bucketIndexOf, type Bucket } from './buckets.ts';
 import { bucketStatus, effectiveWatermark, type SeriesStatus } from './watermark-split.ts';
 
@@ -32,15 +33,8 @@ export interface AuthoritativeGridWindow {
   readonly voltageMax: number | null;
 }
 
-export interface ProvisionalGridWindow {
-  readonly startMs: number;
-  readonly wh: number;
-  readonly metersReported: number;
-  readonly voltageSumCv: number;
-  readonly voltageCount: number;
-  readonly voltageMinCv: number | null;
-  readonly voltageMaxCv: number | null;
-}
+/** A provisional window as the speed layer's read contract returns it. */
+export type ProvisionalGridWindow = GridTailWindow;
 
 export interface GridPoint {
   readonly startMs: number;

@@ -9,6 +9,7 @@
  * before the watermark that no cell covers count as missing; so do realtime intervals without a read.
  */
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
+import type { MeterTailInterval } from '@ami/speed-layer/realtime-view';
 import { bucketIndexOf, type Bucket } from './buckets.ts';
 import { addQuality, emptyQuality, qualityTotal, valuedIntervals, type QualityCounts } from './quality.ts';
 import { bucketStatus, effectiveWatermark, splitBucket, type SeriesStatus } from './watermark-split.ts';
@@ -21,10 +22,8 @@ export interface AuthoritativeMeterCell {
   readonly quality: QualityCounts;
 }
 
-export interface ProvisionalMeterInterval {
-  readonly startMs: number;
-  readonly wh: number;
-}
+/** A provisional interval as the speed layer's read contract returns it. */
+export type ProvisionalMeterInterval = MeterTailInterval;
 
 export interface MeterPoint {
   readonly startMs: number;

@@ -10,7 +10,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { BatchJobs } from '@ami/batch-layer/jobs/client';
+import type { BatchJobs } from '@ami/batch-layer/commands';
 import type { FastifyInstance } from 'fastify';
 import { dependencyUnavailable } from '../errors.ts';
 import type { Role, RouteModule } from '../routes/context.ts';

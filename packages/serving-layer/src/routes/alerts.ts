@@ -1,5 +1,6 @@
 /**
- * Alert routes (SPEC 6) over the speed layer's alert store (`alertKeys(deps.alertKeyPrefix)`):
+ * Alert routes (SPEC 6) over the speed layer's alert store and realtime view, read through its
+ * contract (`AlertView` / `RealtimeView` of @ami/speed-layer/realtime-view; `deps.alertKeyPrefix`):
  *
  *   GET /v1/alerts?status&severity&source&since&limit   dashboard, operator   list
  *   GET /v1/alerts/stream                               dashboard, operator   SSE of transitions
@@ -13,17 +14,19 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PinnedCatalog } from '@ami/shared/catalog';
 import { duplicateClient, type RedisClient } from '@ami/shared/clients';
 import { AlertSchema } from '@ami/shared/contracts';
 import { AlertSourceSchema, SeveritySchema } from '@ami/shared/domain';
 import { formatIsoOffset, localDate, parseIsoInstant } from '@ami/shared/time';
-import type { AlertKeys } from '@ami/speed-layer/alerts/keys';
+import { RealtimeView, type AlertView } from '@ami/speed-layer/realtime-view';
 import {
+  alertViewOf,
   isStreamId,
   readHistory,
   readOpenAlerts,
-  storeKeys,
   STREAM_ID_PATTERN,
   type AlertFilter,
 } from '../alerts/alert-reader.ts';
@@ -36,11 +39,12 @@ import {
   readFeederWindows,
   scanRealtimeFeeders,
   type FeederRoster,
+  type FeederWindow,
 } from '../alerts/overview.ts';
 import { streamAlerts } from '../alerts/sse.ts';
 import { ApiError, badRequest, dependencyUnavailable, errorResponse } from '../errors.ts';
-import { DuckDBPool } from '../sources/duckdb-pool.ts';
-import type { RouteContext, RouteModule } from './context.ts';
+import type { DuckDBPool } from '../sources/duckdb-pool.ts';
+import type { RouteContext, RouteModule, ServingDeps } from './context.ts';
 
 export interface AlertsRoutesOptions {
   /** Concurrent SSE streams per API key (beyond: 429). */
@@ -164,261 +168,323 @@ export type OverviewResponse = Static<typeof OverviewResponse>;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function requireKeys(prefix: string | undefined): AlertKeys {
+function requireAlerts(redis: RedisClient, prefix: string | undefined): AlertView {
   if (prefix === undefined) throw dependencyUnavailable('alerts', 'the alert store is not configured');
-  return storeKeys(prefix);
+  return alertViewOf(redis, prefix);
 }
+
+// ---- GET /v1/alerts ----
+
+/** Parse: the query's filter (400 for a `since` that is no instant). */
+function alertFilter(q: AlertsQuery): AlertFilter {
+  const sinceMs = q.since === undefined ? undefined : parseIsoInstant(q.since);
+  if (sinceMs !== undefined && !Number.isFinite(sinceMs))
+    throw badRequest('since is not a valid instant', { field: 'since' });
+  return {
+    ...(q.severity !== undefined ? { severity: q.severity } : {}),
+    ...(q.source !== undefined ? { source: q.source } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+  };
+}
+
+/** Fetch + format: the active set (status=open) or a page of the history stream, newest first. */
+async function listAlerts(
+  alerts: AlertView,
+  q: AlertsQuery,
+  maxHistoryScan: number,
+): Promise<AlertsResponse> {
+  const filter = alertFilter(q);
+  if (q.status === 'open') {
+    const open = await readOpenAlerts(alerts, filter, q.limit);
+    return {
+      status: q.status,
+      count: open.length,
+      truncated: false,
+      alerts: open.map((alert) => ({ stream_id: null, transition: 'opened' as const, alert })),
+    };
+  }
+  const page = await readHistory(
+    alerts,
+    filter,
+    q.status === 'cleared' ? 'cleared' : undefined,
+    q.limit,
+    maxHistoryScan,
+  );
+  return {
+    status: q.status,
+    count: page.entries.length,
+    truncated: page.truncated,
+    alerts: page.entries.map((e) => ({ stream_id: e.streamId, transition: e.transition, alert: e.alert })),
+  };
+}
+
+// ---- GET /v1/alerts/stream ----
+
+/** The open SSE streams: how many per key, and each one's stop function (run when the app closes). */
+class OpenStreams {
+  private readonly perKey = new Map<string, number>();
+  private readonly stops = new Set<() => void>();
+
+  constructor(private readonly maxPerKey: number) {}
+
+  /** Counts a new stream of `who`; 429 when it has `maxPerKey` open already. */
+  admit(who: string): void {
+    const open = this.perKey.get(who) ?? 0;
+    if (open >= this.maxPerKey)
+      throw new ApiError(429, 'rate_limited', `at most ${this.maxPerKey} concurrent streams per key`, {
+        maxStreams: this.maxPerKey,
+      });
+    this.perKey.set(who, open + 1);
+  }
+
+  /** Gives back the slot of a stream of `who`. */
+  release(who: string): void {
+    const n = (this.perKey.get(who) ?? 1) - 1;
+    if (n <= 0) this.perKey.delete(who);
+    else this.perKey.set(who, n);
+  }
+
+  remember(stop: () => void): void {
+    this.stops.add(stop);
+  }
+
+  forget(stop: () => void): void {
+    this.stops.delete(stop);
+  }
+
+  stopAll(): void {
+    for (const stop of [...this.stops]) stop();
+  }
+}
+
+/** Parse: where to resume — the Last-Event-ID header (400 if it is no stream id), else ?lastEventId. */
+function lastEventIdOf(req: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>): string | undefined {
+  const header = req.headers['last-event-id'];
+  const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
+  if (fromHeader !== undefined && !isStreamId(fromHeader))
+    throw badRequest('Last-Event-ID is not a stream id', { header: 'last-event-id' });
+  return fromHeader ?? req.query.lastEventId;
+}
+
+/**
+ * Format: takes the response over from Fastify (the app's handler timeout no longer applies) and
+ * writes the event-stream head, keeping the headers set so far (security headers) except the length.
+ */
+function startEventStream(reply: FastifyReply): ServerResponse {
+  const res = reply.raw;
+  reply.hijack();
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders()))
+    if (v !== undefined && k.toLowerCase() !== 'content-length') headers[k] = v;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  return res;
+}
+
+/**
+ * The SSE stream of one caller: parse → admit (per-key limit) → tail the history stream on a
+ * dedicated Redis connection until the client goes, the stream fails or the app closes.
+ */
+function streamHandler(deps: ServingDeps, opts: AlertsRoutesOptions, streams: OpenStreams) {
+  // async: a parse/admit error rejects the handler's promise, as in every other route
+  return async (req: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>, reply: FastifyReply) => {
+    const alerts = requireAlerts(deps.redis, deps.alertKeyPrefix);
+    const lastEventId = lastEventIdOf(req);
+    const who = req.apiCaller?.name ?? `ip:${req.ip}`;
+    streams.admit(who);
+
+    const conn: RedisClient = duplicateClient(deps.redis);
+    conn.on('error', () => undefined);
+    const abort = new AbortController();
+    const res = reply.raw;
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      streams.forget(stop);
+      abort.abort();
+      conn.disconnect();
+      streams.release(who);
+      if (!res.writableEnded) res.end();
+    };
+    streams.remember(stop);
+    res.on('close', stop);
+
+    startEventStream(reply);
+    streamAlerts(
+      alerts.withClient(conn),
+      res,
+      lastEventId,
+      { heartbeatMs: opts.heartbeatMs, maxReplay: opts.maxReplay, batch: 100 },
+      abort.signal,
+    )
+      .catch((err: unknown) => {
+        if (!abort.signal.aborted) req.log.warn({ err }, 'alert stream ended by an error');
+      })
+      .finally(stop);
+    return reply;
+  };
+}
+
+// ---- GET /v1/realtime/overview ----
+
+/** The feeder roster of the newest published day, kept per catalog version. */
+class RosterCache {
+  private cached: { version: string; roster: FeederRoster } | undefined;
+
+  async get(pinned: PinnedCatalog, pool: DuckDBPool): Promise<FeederRoster> {
+    if (pinned.version !== null && this.cached?.version === pinned.version) return this.cached.roster;
+    const roster = await readFeederRoster(pinned, pool);
+    if (pinned.version !== null) this.cached = { version: pinned.version, roster };
+    return roster;
+  }
+}
+
+/** Format: one feeder's line of the overview. */
+function feederLine(w: FeederWindow, activeAlerts: number): OverviewResponse['feeders'][number] {
+  return {
+    feeder_id: w.feederId,
+    load_kw: round3((w.wh * 4) / 1000),
+    kwh: round3(w.wh / 1000),
+    meters_reported: w.metersReported,
+    meters_total: w.metersTotal,
+    receipt_rate:
+      w.metersTotal === null || w.metersTotal === 0
+        ? null
+        : Math.round((w.metersReported / w.metersTotal) * 10_000) / 10_000,
+    voltage_min: w.voltageMinCv === null ? null : w.voltageMinCv / 100,
+    voltage_max: w.voltageMaxCv === null ? null : w.voltageMaxCv / 100,
+    active_alerts: activeAlerts,
+  };
+}
+
+/**
+ * The overview: fetch the window the alert engine's watermark closed last and the active alerts;
+ * under one pinned catalog the feeders (roster of the newest published day, else a bounded SCAN of
+ * the realtime view) and their windows; merge the alerts per feeder; format.
+ */
+async function realtimeOverview(
+  ctx: RouteContext,
+  opts: AlertsRoutesOptions,
+  rosters: RosterCache,
+): Promise<OverviewResponse> {
+  const { deps, pool } = ctx;
+  const alerts = requireAlerts(deps.redis, deps.alertKeyPrefix);
+  const nowMs = deps.now();
+  const tz = deps.timeZone;
+  const view = new RealtimeView({
+    redis: deps.redis,
+    keyPrefix: deps.realtimePrefix,
+    partitions: deps.partitions,
+    timeZone: tz,
+  });
+  const { watermarkMs, source } = await overviewWatermark(
+    alerts,
+    nowMs,
+    opts.instanceTimeoutMs,
+    opts.allowedLatenessMs,
+  );
+  const window = latestClosedWindow(watermarkMs);
+  const active = await readOpenAlerts(alerts, {}, Number.MAX_SAFE_INTEGER);
+  return deps.catalog.withPinned(async (pinned) => {
+    const roster = await rosters.get(pinned, pool);
+    const feederIds =
+      roster.date === null
+        ? await scanRealtimeFeeders(view, localDate(window.startMs, tz), opts.maxScanCalls, opts.maxFeeders)
+        : [...roster.metersByFeeder.keys()].sort();
+    const meterIds = [...new Set(active.filter((a) => a.entity_type === 'meter').map((a) => a.entity_id))];
+    const [windows, feederOfMeter] = await Promise.all([
+      readFeederWindows(view, feederIds, window.startMs, roster.metersByFeeder),
+      feedersOfMeters(pinned, pool, meterIds.slice(0, 1000)),
+    ]);
+    const counts = countAlertsByFeeder(active, roster.feederOfTransformer, feederOfMeter);
+    return {
+      window_start: formatIsoOffset(window.startMs, tz),
+      window_end: formatIsoOffset(window.endMs, tz),
+      watermark: formatIsoOffset(watermarkMs, tz),
+      watermark_source: source,
+      roster_date: roster.date,
+      active_alerts: active.length,
+      unattributed_alerts: counts.unattributed,
+      feeders: windows.map((w) => feederLine(w, counts.byFeeder.get(w.feederId) ?? 0)),
+    };
+  });
+}
+
+// ---- the route module ----
+
+const LIST_SCHEMA = {
+  tags: ['alerts'],
+  summary: 'Open alerts or alert history',
+  description:
+    'status=open lists the active set (newest opened first); cleared and all read the history ' +
+    'stream newest first (at most `limit` ≤ 1000 items). `since` filters by opened_at / cleared_at.',
+  querystring: AlertsQuery,
+  response: { 200: AlertsResponse },
+};
+
+function streamSchema(opts: AlertsRoutesOptions) {
+  return {
+    tags: ['alerts'],
+    summary: 'Server-sent events of alert transitions',
+    description:
+      'text/event-stream: `id:` = history stream id, `event:` = opened | cleared, `data:` = the alert ' +
+      'JSON. Reconnect with the Last-Event-ID header (or ?lastEventId=) to replay what was missed ' +
+      `(at most ${opts.maxReplay} entries, the newest). A \`: heartbeat\` comment every ` +
+      `${opts.heartbeatMs / 1000} s without events. At most ${opts.maxStreamsPerKey} streams per key (429).`,
+    querystring: StreamQuery,
+    response: {
+      200: {
+        description: 'Event stream (never ends by itself)',
+        content: { 'text/event-stream': { schema: Type.String() } },
+      },
+      429: errorResponse('Too many concurrent streams for this key'),
+    },
+  };
+}
+
+const OVERVIEW_SCHEMA = {
+  tags: ['alerts'],
+  summary: 'Latest closed 15-minute window per feeder (provisional)',
+  description:
+    "The window ending at or before the alert engine's shared watermark (or now − allowed lateness " +
+    "when no engine reports): load kW (Wh × 4 / 1000), receipt rate against the feeder's meters on " +
+    'the newest published day, voltage min/max and the active alerts per feeder.',
+  response: { 200: OverviewResponse },
+};
 
 export function createAlertsRoutes(options: Partial<AlertsRoutesOptions> = {}): RouteModule {
   const opts: AlertsRoutesOptions = { ...DEFAULT_ALERTS_ROUTES_OPTIONS, ...options };
   return (fastify, ctx: RouteContext) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const { deps } = ctx;
-    const pool = new DuckDBPool(deps.db, 1);
-    /** Open streams: per key name, and every stream's stop function. */
-    const streamsPerKey = new Map<string, number>();
-    const stops = new Set<() => void>();
-    let rosterCache: { version: string; roster: FeederRoster } | undefined;
-
+    const streams = new OpenStreams(opts.maxStreamsPerKey);
+    const rosters = new RosterCache();
     app.addHook('preClose', () => {
-      for (const stop of [...stops]) stop();
-      return Promise.resolve();
-    });
-    app.addHook('onClose', () => {
-      pool.close();
+      streams.stopAll();
       return Promise.resolve();
     });
 
     app.get(
       '/v1/alerts',
-      {
-        preHandler: ctx.authorize(['dashboard', 'operator']),
-        schema: {
-          tags: ['alerts'],
-          summary: 'Open alerts or alert history',
-          description:
-            'status=open lists the active set (newest opened first); cleared and all read the history ' +
-            'stream newest first (at most `limit` ≤ 1000 items). `since` filters by opened_at / cleared_at.',
-          querystring: AlertsQuery,
-          response: { 200: AlertsResponse },
-        },
-      },
-      async (req) => {
-        const keys = requireKeys(deps.alertKeyPrefix);
-        const q = req.query;
-        const sinceMs = q.since === undefined ? undefined : parseIsoInstant(q.since);
-        if (sinceMs !== undefined && !Number.isFinite(sinceMs))
-          throw badRequest('since is not a valid instant', { field: 'since' });
-        const filter: AlertFilter = {
-          ...(q.severity !== undefined ? { severity: q.severity } : {}),
-          ...(q.source !== undefined ? { source: q.source } : {}),
-          ...(sinceMs !== undefined ? { sinceMs } : {}),
-        };
-        if (q.status === 'open') {
-          const open = await readOpenAlerts(deps.redis, keys, filter, q.limit);
-          return {
-            status: q.status,
-            count: open.length,
-            truncated: false,
-            alerts: open.map((alert) => ({ stream_id: null, transition: 'opened' as const, alert })),
-          };
-        }
-        const page = await readHistory(
-          deps.redis,
-          keys,
-          filter,
-          q.status === 'cleared' ? 'cleared' : undefined,
-          q.limit,
-          opts.maxHistoryScan,
-        );
-        return {
-          status: q.status,
-          count: page.entries.length,
-          truncated: page.truncated,
-          alerts: page.entries.map((e) => ({
-            stream_id: e.streamId,
-            transition: e.transition,
-            alert: e.alert,
-          })),
-        };
-      },
+      { preHandler: ctx.authorize(['dashboard', 'operator']), schema: LIST_SCHEMA },
+      (req) => listAlerts(requireAlerts(deps.redis, deps.alertKeyPrefix), req.query, opts.maxHistoryScan),
     );
-
     app.get(
       '/v1/alerts/stream',
-      {
-        preHandler: ctx.authorize(['dashboard', 'operator']),
-        schema: {
-          tags: ['alerts'],
-          summary: 'Server-sent events of alert transitions',
-          description:
-            'text/event-stream: `id:` = history stream id, `event:` = opened | cleared, `data:` = the alert ' +
-            'JSON. Reconnect with the Last-Event-ID header (or ?lastEventId=) to replay what was missed ' +
-            `(at most ${opts.maxReplay} entries, the newest). A \`: heartbeat\` comment every ` +
-            `${opts.heartbeatMs / 1000} s without events. At most ${opts.maxStreamsPerKey} streams per key (429).`,
-          querystring: StreamQuery,
-          response: {
-            200: {
-              description: 'Event stream (never ends by itself)',
-              content: { 'text/event-stream': { schema: Type.String() } },
-            },
-            429: errorResponse('Too many concurrent streams for this key'),
-          },
-        },
-      },
-      async (req: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>, reply: FastifyReply) => {
-        const keys = requireKeys(deps.alertKeyPrefix);
-        const header = req.headers['last-event-id'];
-        const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
-        if (fromHeader !== undefined && !isStreamId(fromHeader))
-          throw badRequest('Last-Event-ID is not a stream id', { header: 'last-event-id' });
-        const lastEventId = fromHeader ?? req.query.lastEventId;
-        const who = req.apiCaller?.name ?? `ip:${req.ip}`;
-        const open = streamsPerKey.get(who) ?? 0;
-        if (open >= opts.maxStreamsPerKey)
-          throw new ApiError(
-            429,
-            'rate_limited',
-            `at most ${opts.maxStreamsPerKey} concurrent streams per key`,
-            {
-              maxStreams: opts.maxStreamsPerKey,
-            },
-          );
-        streamsPerKey.set(who, open + 1);
-
-        const conn: RedisClient = duplicateClient(deps.redis);
-        conn.on('error', () => undefined);
-        const abort = new AbortController();
-        const res = reply.raw;
-        let stopped = false;
-        const stop = () => {
-          if (stopped) return;
-          stopped = true;
-          stops.delete(stop);
-          abort.abort();
-          conn.disconnect();
-          const n = (streamsPerKey.get(who) ?? 1) - 1;
-          if (n <= 0) streamsPerKey.delete(who);
-          else streamsPerKey.set(who, n);
-          if (!res.writableEnded) res.end();
-        };
-        stops.add(stop);
-        res.on('close', stop);
-
-        reply.hijack();
-        const headers: Record<string, string | number | string[]> = {};
-        for (const [k, v] of Object.entries(reply.getHeaders()))
-          if (v !== undefined && k.toLowerCase() !== 'content-length') headers[k] = v;
-        res.writeHead(200, {
-          ...headers,
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        res.flushHeaders();
-        streamAlerts(
-          conn,
-          keys,
-          res,
-          lastEventId,
-          { heartbeatMs: opts.heartbeatMs, maxReplay: opts.maxReplay, batch: 100 },
-          abort.signal,
-        )
-          .catch((err: unknown) => {
-            if (!abort.signal.aborted) req.log.warn({ err }, 'alert stream ended by an error');
-          })
-          .finally(stop);
-        return reply;
-      },
+      { preHandler: ctx.authorize(['dashboard', 'operator']), schema: streamSchema(opts) },
+      streamHandler(deps, opts, streams),
     );
-
     app.get(
       '/v1/realtime/overview',
-      {
-        preHandler: ctx.authorize(['dashboard']),
-        schema: {
-          tags: ['alerts'],
-          summary: 'Latest closed 15-minute window per feeder (provisional)',
-          description:
-            "The window ending at or before the alert engine's shared watermark (or now − allowed lateness " +
-            "when no engine reports): load kW (Wh × 4 / 1000), receipt rate against the feeder's meters on " +
-            'the newest published day, voltage min/max and the active alerts per feeder.',
-          response: { 200: OverviewResponse },
-        },
-      },
-      async () => {
-        const keys = requireKeys(deps.alertKeyPrefix);
-        const nowMs = deps.now();
-        const tz = deps.timeZone;
-        const { watermarkMs, source } = await overviewWatermark(
-          deps.redis,
-          keys,
-          nowMs,
-          opts.instanceTimeoutMs,
-          opts.allowedLatenessMs,
-        );
-        const window = latestClosedWindow(watermarkMs);
-        const active = await readOpenAlerts(deps.redis, keys, {}, Number.MAX_SAFE_INTEGER);
-        return deps.catalog.withPinned(async (pinned) => {
-          let roster: FeederRoster;
-          if (pinned.version !== null && rosterCache?.version === pinned.version) roster = rosterCache.roster;
-          else {
-            roster = await readFeederRoster(pinned, pool);
-            if (pinned.version !== null) rosterCache = { version: pinned.version, roster };
-          }
-          let feederIds = [...roster.metersByFeeder.keys()].sort();
-          if (roster.date === null) {
-            feederIds = await scanRealtimeFeeders(
-              deps.redis,
-              deps.realtimePrefix,
-              deps.partitions,
-              localDate(window.startMs, tz),
-              opts.maxScanCalls,
-              opts.maxFeeders,
-            );
-          }
-          const meterIds = [
-            ...new Set(active.filter((a) => a.entity_type === 'meter').map((a) => a.entity_id)),
-          ];
-          const [windows, feederOfMeter] = await Promise.all([
-            readFeederWindows(
-              deps.redis,
-              deps.realtimePrefix,
-              deps.partitions,
-              tz,
-              feederIds,
-              window.startMs,
-              roster.metersByFeeder,
-            ),
-            feedersOfMeters(pinned, pool, meterIds.slice(0, 1000)),
-          ]);
-          const counts = countAlertsByFeeder(active, roster.feederOfTransformer, feederOfMeter);
-          return {
-            window_start: formatIsoOffset(window.startMs, tz),
-            window_end: formatIsoOffset(window.endMs, tz),
-            watermark: formatIsoOffset(watermarkMs, tz),
-            watermark_source: source,
-            roster_date: roster.date,
-            active_alerts: active.length,
-            unattributed_alerts: counts.unattributed,
-            feeders: windows.map((w) => ({
-              feeder_id: w.feederId,
-              load_kw: round3((w.wh * 4) / 1000),
-              kwh: round3(w.wh / 1000),
-              meters_reported: w.metersReported,
-              meters_total: w.metersTotal,
-              receipt_rate:
-                w.metersTotal === null || w.metersTotal === 0
-                  ? null
-                  : Math.round((w.metersReported / w.metersTotal) * 10_000) / 10_000,
-              voltage_min: w.voltageMinCv === null ? null : w.voltageMinCv / 100,
-              voltage_max: w.voltageMaxCv === null ? null : w.voltageMaxCv / 100,
-              active_alerts: counts.byFeeder.get(w.feederId) ?? 0,
-            })),
-          };
-        });
-      },
+      { preHandler: ctx.authorize(['dashboard']), schema: OVERVIEW_SCHEMA },
+      () => realtimeOverview(ctx, opts, rosters),
     );
     return Promise.resolve();
   };

@@ -4,15 +4,19 @@
  *
  *   GET /v1/analytics/aggregate?metric&groupBy&step&from&to[&region&feeder&segment&tariff][&format]   analyst
  *
- * One catalog version is pinned per request (its `version` and `watermark` are in the JSON body and
- * in the `x-ami-catalog-version` / `x-ami-watermark` headers for CSV and Arrow). Range limits: the
+ * The handler is a sequence of named steps: parse (the query's rules beyond its schema, 400) →
+ * authorize (the `analyst` role) → fetch + merge (`aggregate`: batch views of one pinned catalog
+ * version before the watermark, the realtime view after it) → format (JSON, CSV through the API's one
+ * CSV writer, or an Arrow IPC stream). The pinned `version` and `watermark` are in the JSON body and
+ * in the `x-ami-catalog-version` / `x-ami-watermark` headers for CSV and Arrow. Range limits: the
  * series' per-step MAX_RANGE_DAYS, MAX_CELLS buckets × groups, MAX_METER_VIEW_DAYS for segment/tariff.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import type { PinnedCatalog } from '@ami/shared/catalog';
 import { formatIsoOffset } from '@ami/shared/time';
-import { aggregate } from '../analytics/aggregate.ts';
+import { aggregate, type AggregateRequest, type AggregateRow } from '../analytics/aggregate.ts';
 import { ARROW_STREAM, CSV_TYPE, toArrow, toCsv } from '../analytics/format.ts';
 import {
   AggregateQuery,
@@ -22,14 +26,13 @@ import {
   checkCombination,
   checkMeterViewRange,
   filtersOf,
+  type Format,
 } from '../analytics/query.ts';
 import { SERIES_STATUSES, seriesBuckets, spanOf } from '../merge/index.ts';
-import { DuckDBPool } from '../sources/duckdb-pool.ts';
 import type { RealtimeSource } from '../sources/provisional.ts';
 import type { RouteContext, RouteModule } from './context.ts';
 import { parseSeriesQuery } from './series.ts';
 
-const POOL_SIZE = 2;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const AggregateRowSchema = Type.Object({
@@ -56,15 +59,87 @@ export const AggregateResponse = Type.Object({
 });
 export type AggregateResponse = Static<typeof AggregateResponse>;
 
+const AGGREGATE_SCHEMA = {
+  tags: ['analytics'],
+  summary: 'Grouped aggregates, merged at the watermark and labelled',
+  description:
+    'region/substation/feeder from the grid views (batch before the watermark, realtime after); ' +
+    'segment/tariff from the meter views joined with meter_daily attribution — the realtime view has no ' +
+    'segment/tariff aggregate, so their buckets after the watermark are missing with reason ' +
+    'no_realtime_aggregate. format=csv answers text/csv, format=arrow an Arrow IPC stream ' +
+    `(${ARROW_STREAM}). At most 100,000 buckets × groups.`,
+  querystring: AggregateQuery,
+  response: {
+    200: {
+      description: 'Aggregates (JSON, CSV or an Arrow IPC stream by `format`)',
+      content: {
+        'application/json': { schema: AggregateResponse },
+        'text/csv': { schema: Type.String() },
+        [ARROW_STREAM]: { schema: Type.String({ format: 'binary' }) },
+      },
+    },
+  },
+};
+
+/** Parse: the query's rules beyond its schema (combination, range, cells; 400 naming the rule). */
+function parseRequest(q: AggregateQuery, timeZone: string): AggregateRequest {
+  const filters = filtersOf(q);
+  checkCombination(q.metric, q.groupBy, filters);
+  const { fromMs, toMs, step } = parseSeriesQuery(q);
+  checkMeterViewRange(q.groupBy, step, fromMs, toMs);
+  const buckets = seriesBuckets(fromMs, toMs, step, timeZone);
+  checkCells(buckets.length, 1);
+  return { metric: q.metric, groupBy: q.groupBy, step, buckets, filters };
+}
+
+/** Format: the JSON body of the rows. */
+function jsonBody(
+  request: AggregateRequest,
+  rows: readonly AggregateRow[],
+  pinned: PinnedCatalog,
+  tz: string,
+): AggregateResponse {
+  const span = spanOf(request.buckets);
+  return {
+    metric: request.metric,
+    group_by: request.groupBy,
+    step: request.step,
+    from: formatIsoOffset(span.startMs, tz),
+    to: formatIsoOffset(span.endMs, tz),
+    time_zone: tz,
+    filters: { ...request.filters },
+    watermark: pinned.watermark,
+    version: pinned.version,
+    groups: [...new Set(rows.map((r) => r.group))],
+    rows: rows.map((r) => ({
+      group: r.group,
+      start: formatIsoOffset(r.startMs, tz),
+      end: formatIsoOffset(r.endMs, tz),
+      value: r.value,
+      status: r.status,
+      reason: r.reason,
+    })),
+  };
+}
+
+/** Format: CSV or Arrow, with the pinned version and watermark as headers. */
+function sendFile(
+  reply: FastifyReply,
+  format: Exclude<Format, 'json'>,
+  rows: readonly AggregateRow[],
+  pinned: PinnedCatalog,
+  tz: string,
+): FastifyReply {
+  if (pinned.version !== null) void reply.header('x-ami-catalog-version', pinned.version);
+  if (pinned.watermark !== null) void reply.header('x-ami-watermark', pinned.watermark);
+  if (format === 'csv') return reply.type(CSV_TYPE).send(toCsv(rows, tz));
+  return reply.type(ARROW_STREAM).send(Buffer.from(toArrow(rows, tz)));
+}
+
 export const analyticsRoutes: RouteModule = (fastify, ctx: RouteContext) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { deps } = ctx;
+  const { deps, pool } = ctx;
   const tz = deps.timeZone;
-  const pool = new DuckDBPool(deps.db, POOL_SIZE);
-  app.addHook('onClose', () => {
-    pool.close();
-    return Promise.resolve();
-  });
   const realtime: RealtimeSource = {
     redis: deps.redis,
     keyPrefix: deps.realtimePrefix,
@@ -74,77 +149,21 @@ export const analyticsRoutes: RouteModule = (fastify, ctx: RouteContext) => {
 
   app.get(
     '/v1/analytics/aggregate',
-    {
-      preHandler: ctx.authorize(['analyst']),
-      schema: {
-        tags: ['analytics'],
-        summary: 'Grouped aggregates, merged at the watermark and labelled',
-        description:
-          'region/substation/feeder from the grid views (batch before the watermark, realtime after); ' +
-          'segment/tariff from the meter views joined with meter_daily attribution — the realtime view has no ' +
-          'segment/tariff aggregate, so their buckets after the watermark are missing with reason ' +
-          'no_realtime_aggregate. format=csv answers text/csv, format=arrow an Arrow IPC stream ' +
-          `(${ARROW_STREAM}). At most 100,000 buckets × groups.`,
-        querystring: AggregateQuery,
-        response: {
-          200: {
-            description: 'Aggregates (JSON, CSV or an Arrow IPC stream by `format`)',
-            content: {
-              'application/json': { schema: AggregateResponse },
-              'text/csv': { schema: Type.String() },
-              [ARROW_STREAM]: { schema: Type.String({ format: 'binary' }) },
-            },
-          },
-        },
-      },
-    },
+    { preHandler: ctx.authorize(['analyst']), schema: AGGREGATE_SCHEMA },
     async (req, reply) => {
-      const q = req.query;
-      const filters = filtersOf(q);
-      checkCombination(q.metric, q.groupBy, filters);
-      const { fromMs, toMs, step } = parseSeriesQuery(q);
-      checkMeterViewRange(q.groupBy, step, fromMs, toMs);
-      const buckets = seriesBuckets(fromMs, toMs, step, tz);
-      checkCells(buckets.length, 1);
-      const span = spanOf(buckets);
+      const request = parseRequest(req.query, tz);
+      const format = req.query.format ?? 'json';
       return deps.catalog.withPinned(async (pinned) => {
         const rows = await aggregate(
-          { metric: q.metric, groupBy: q.groupBy, step, buckets, filters },
+          request,
           { pinned, pool, timeZone: tz },
           realtime,
           pinned.watermarkMs,
           deps.now(),
         );
-        const format = q.format ?? 'json';
-        if (format !== 'json') {
-          if (pinned.version !== null) void reply.header('x-ami-catalog-version', pinned.version);
-          if (pinned.watermark !== null) void reply.header('x-ami-watermark', pinned.watermark);
-        }
+        if (format === 'json') return jsonBody(request, rows, pinned, tz);
         // CSV and Arrow bypass the JSON response schema (route-contract validates objects only).
-        const raw = reply as unknown as FastifyReply;
-        if (format === 'csv') return raw.type(CSV_TYPE).send(toCsv(rows, tz));
-        if (format === 'arrow') return raw.type(ARROW_STREAM).send(Buffer.from(toArrow(rows, tz)));
-        const groups = [...new Set(rows.map((r) => r.group))];
-        return {
-          metric: q.metric,
-          group_by: q.groupBy,
-          step,
-          from: formatIsoOffset(span.startMs, tz),
-          to: formatIsoOffset(span.endMs, tz),
-          time_zone: tz,
-          filters: { ...filters },
-          watermark: pinned.watermark,
-          version: pinned.version,
-          groups,
-          rows: rows.map((r) => ({
-            group: r.group,
-            start: formatIsoOffset(r.startMs, tz),
-            end: formatIsoOffset(r.endMs, tz),
-            value: r.value,
-            status: r.status,
-            reason: r.reason,
-          })),
-        };
+        return sendFile(reply, format, rows, pinned, tz);
       });
     },
   );

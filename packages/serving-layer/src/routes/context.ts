@@ -7,9 +7,9 @@ import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { DuckDBInstance, RedisClient } from '@ami/shared/clients';
 import type { CatalogReader } from '@ami/shared/catalog';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BatchJobs } from '@ami/batch-layer/jobs/client';
-import type { EditStore } from '@ami/batch-layer/edits/edit-store';
+import type { BatchJobs, EditStore } from '@ami/batch-layer/commands';
 import type { ApiCaller } from '../auth/key-store.ts';
+import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 
 /** SPEC 6 roles. */
 export const ROLES = ['dashboard', 'analyst', 'billing', 'operator', 'editor'] as const;
@@ -37,11 +37,11 @@ export interface ServingDeps {
   readonly bucket?: string;
   /** AMI_RECONCILIATION_PREFIX. */
   readonly reconciliationPrefix?: string;
-  /** Batch jobs client (backfill/rebuild, progress) — @ami/batch-layer/jobs/client. */
+  /** Batch jobs client (backfill/rebuild, progress) — @ami/batch-layer/commands. */
   readonly jobs?: BatchJobs;
-  /** Append-only edit store — @ami/batch-layer/edits/edit-store. */
+  /** Append-only edit store — @ami/batch-layer/commands. */
   readonly edits?: EditStore;
-  /** AMI_ALERT_KEY_PREFIX of the speed layer's alert store (`alertKeys(prefix)` in @ami/speed-layer). */
+  /** AMI_ALERT_KEY_PREFIX of the speed layer's alert store (read through @ami/speed-layer/realtime-view). */
   readonly alertKeyPrefix?: string;
   /** Stable keyed pseudonym of a customer id (for the analyst role). */
   readonly pseudonymise?: (customerId: string) => string;
@@ -49,6 +49,12 @@ export interface ServingDeps {
 
 export interface RouteContext {
   readonly deps: ServingDeps;
+  /**
+   * The process's one DuckDB connection pool over `deps.db` (created and closed by buildApp; its
+   * size, AMI_API_DUCKDB_CONNECTIONS, bounds the queries all routes run at once). Routes query
+   * DuckDB only through it and never close it.
+   */
+  readonly pool: DuckDBPool;
   /** preHandler admitting the given roles (401 without/with an unknown key, 403 for other roles). */
   authorize(roles: readonly Role[]): preHandlerAsyncHookHandler;
   /**

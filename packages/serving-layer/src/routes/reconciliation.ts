@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { readReconciliationReport } from '@ami/batch-layer/reconciliation/reconcile';
+import { readReconciliationReport } from '@ami/batch-layer/commands';
 import { LocalDateSchema, ReconciliationReportSchema } from '@ami/shared/contracts';
 import { isValidLocalDate } from '@ami/shared/time';
 import { badRequest, dependencyUnavailable, errorResponse, notFound } from '../errors.ts';

@@ -5,8 +5,10 @@
  *   GET /v1/meters/{meterId}/series?from&to&step        analyst, billing, dashboard
  *   GET /v1/grid/{level}/{id}/series?from&to&step       analyst, dashboard
  *
- * Each request pins ONE catalog version (its `version` and `watermark` are in the body) and reads the
- * realtime view under that pin. Buckets are whole windows: a `from`/`to` inside a window widens the
+ * Each handler is a sequence of named steps: parse (from/to/step, 400) → authorize (roles, a
+ * preHandler) → fetch (under ONE pinned catalog version — its `version` and `watermark` are in the
+ * body — the batch views before the watermark and the realtime view after it, in parallel) → merge
+ * (src/merge) → format (kWh, instants with the zone's offset). Buckets are whole windows: a `from`/`to` inside a window widens the
  * request to it (the body's `from`/`to` are the bucket bounds). Range limits per step keep a request
  * bounded (MAX_RANGE_DAYS). An id nobody knows is not a 404: without a topology in the serving deps,
  * "no data in range" and "no such meter" cannot be told apart, so both answer 200 with `missing`
@@ -14,10 +16,11 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { CatalogReader, PinnedCatalog } from '@ami/shared/catalog';
 import { ID_PATTERN } from '@ami/shared/contracts';
 import { whToKwh } from '@ami/shared/energy';
-import { DAY_MS, STEPS, formatIsoOffset, parseIsoInstant, type Step } from '@ami/shared/time';
-import { GRID_LEVELS } from '@ami/speed-layer';
+import { DAY_MS, STEPS, formatIsoOffset, parseIsoInstant, type Step, type TimeRange } from '@ami/shared/time';
+import { GRID_LEVELS } from '@ami/speed-layer/realtime-view';
 import {
   SERIES_STATUSES,
   localDatesOfRange,
@@ -26,6 +29,7 @@ import {
   seriesBuckets,
   spanOf,
   splitSpan,
+  type Bucket,
   type GridPoint,
   type MeterPoint,
 } from '../merge/index.ts';
@@ -35,7 +39,7 @@ import {
   readMeterAuthoritative,
   type BatchSource,
 } from '../sources/authoritative.ts';
-import { DuckDBPool } from '../sources/duckdb-pool.ts';
+import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 import { readGridProvisional, readMeterProvisional, type RealtimeSource } from '../sources/provisional.ts';
 import type { RouteContext, RouteModule } from './context.ts';
 
@@ -46,9 +50,6 @@ export const MAX_RANGE_DAYS: Readonly<Record<Step, number>> = {
   '1d': 1827,
   '1mo': 3653,
 };
-
-/** DuckDB connections the series routes keep (one query at a time each). */
-const POOL_SIZE = 4;
 
 const ISO_OFFSET =
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
@@ -189,119 +190,141 @@ function gridPoint(p: GridPoint, tz: string): Static<typeof GridSeriesPoint> {
   };
 }
 
+/** What the series handlers read from: the pinned catalog's batch views and the realtime view. */
+interface SeriesSources {
+  readonly catalog: CatalogReader;
+  readonly pool: DuckDBPool;
+  readonly realtime: RealtimeSource;
+  /** Decoded meter-days of immutable view files, shared by every request of this app. */
+  readonly meterDays: MeterDayCache;
+  readonly timeZone: string;
+  readonly now: () => number;
+}
+
+/** Parse: the query's buckets (whole windows of the step covering [from, to)). */
+function parseBuckets(q: SeriesQuery, tz: string): { step: Step; buckets: Bucket[] } {
+  const { fromMs, toMs, step } = parseSeriesQuery(q);
+  return { step, buckets: seriesBuckets(fromMs, toMs, step, tz) };
+}
+
+/** Format: the fields both series bodies share (bucket bounds, zone, the pin's watermark and version). */
+function envelope(step: Step, span: TimeRange, pinned: PinnedCatalog, tz: string) {
+  return {
+    step,
+    from: formatIsoOffset(span.startMs, tz),
+    to: formatIsoOffset(span.endMs, tz),
+    time_zone: tz,
+    watermark: pinned.watermark,
+    version: pinned.version,
+  };
+}
+
+/** The local dates after the watermark: what the realtime side of a span is read for. */
+function realtimeDates(span: TimeRange, watermarkMs: number | null, tz: string): string[] {
+  return localDatesOfRange(splitSpan(span, watermarkMs).realtime, tz);
+}
+
+async function meterSeries(
+  src: SeriesSources,
+  meterId: string,
+  q: SeriesQuery,
+): Promise<MeterSeriesResponse> {
+  const tz = src.timeZone;
+  const { step, buckets } = parseBuckets(q, tz);
+  return src.catalog.withPinned(async (pinned) => {
+    const w = pinned.watermarkMs;
+    const span = spanOf(buckets);
+    const batch: BatchSource = { pinned, pool: src.pool, timeZone: tz, meterDays: src.meterDays };
+    const [authoritative, provisional] = await Promise.all([
+      readMeterAuthoritative(batch, meterId, step, buckets, w),
+      readMeterProvisional(src.realtime, meterId, realtimeDates(span, w, tz)),
+    ]);
+    const points = mergeMeterSeries({ buckets, watermarkMs: w, authoritative, provisional });
+    return {
+      meter_id: meterId,
+      ...envelope(step, span, pinned, tz),
+      points: points.map((p) => meterPoint(p, tz)),
+    };
+  });
+}
+
+async function gridSeries(
+  src: SeriesSources,
+  level: Static<typeof GridParams>['level'],
+  id: string,
+  q: SeriesQuery,
+): Promise<GridSeriesResponse> {
+  const tz = src.timeZone;
+  const { step, buckets } = parseBuckets(q, tz);
+  return src.catalog.withPinned(async (pinned) => {
+    const w = pinned.watermarkMs;
+    const span = spanOf(buckets);
+    const batch: BatchSource = { pinned, pool: src.pool, timeZone: tz };
+    const [authoritative, provisional] = await Promise.all([
+      readGridAuthoritative(batch, level, id, buckets, w),
+      readGridProvisional(src.realtime, level, id, realtimeDates(span, w, tz), src.now()),
+    ]);
+    const points = mergeGridSeries({
+      buckets,
+      watermarkMs: w,
+      authoritative: authoritative.windows,
+      provisional,
+      provisionalMetersTotal: authoritative.metersTotal,
+    });
+    return { level, id, ...envelope(step, span, pinned, tz), points: points.map((p) => gridPoint(p, tz)) };
+  });
+}
+
+const METER_SERIES_SCHEMA = {
+  tags: ['series'],
+  summary: "A meter's merged energy series",
+  description:
+    'Buckets ending at or before the watermark come from the batch views (authoritative), later ones ' +
+    'from the realtime view (provisional); a bucket straddling the watermark is assembled from both.',
+  params: MeterParams,
+  querystring: SeriesQuery,
+  response: { 200: MeterSeriesResponse },
+};
+
+const GRID_SERIES_SCHEMA = {
+  tags: ['series'],
+  summary: "A grid entity's merged series (transformer, feeder, substation, region)",
+  description:
+    'Energy, meters reporting, read receipt rate and voltage per bucket, merged as the meter series. ' +
+    'meters_total/meters_reported are the most meters in/reporting in one 15-minute window of the bucket.',
+  params: GridParams,
+  querystring: SeriesQuery,
+  response: { 200: GridSeriesResponse },
+};
+
 export const seriesRoutes: RouteModule = (fastify, ctx: RouteContext) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { deps } = ctx;
+  const { deps, pool } = ctx;
   const tz = deps.timeZone;
-  const pool = new DuckDBPool(deps.db, POOL_SIZE);
-  // decoded meter-days of immutable view files, shared by every request of this app
-  const meterDays = new MeterDayCache();
-  app.addHook('onClose', () => {
-    pool.close();
-    return Promise.resolve();
-  });
   const realtime: RealtimeSource = {
     redis: deps.redis,
     keyPrefix: deps.realtimePrefix,
     partitions: deps.partitions,
     timeZone: tz,
   };
+  const src: SeriesSources = {
+    catalog: deps.catalog,
+    pool,
+    realtime,
+    meterDays: new MeterDayCache(),
+    timeZone: tz,
+    now: deps.now,
+  };
 
   app.get(
     '/v1/meters/:meterId/series',
-    {
-      preHandler: ctx.authorize(['analyst', 'billing', 'dashboard']),
-      schema: {
-        tags: ['series'],
-        summary: "A meter's merged energy series",
-        description:
-          'Buckets ending at or before the watermark come from the batch views (authoritative), later ones ' +
-          'from the realtime view (provisional); a bucket straddling the watermark is assembled from both.',
-        params: MeterParams,
-        querystring: SeriesQuery,
-        response: { 200: MeterSeriesResponse },
-      },
-    },
-    async (req) => {
-      const { meterId } = req.params;
-      const { fromMs, toMs, step } = parseSeriesQuery(req.query);
-      const buckets = seriesBuckets(fromMs, toMs, step, tz);
-      return deps.catalog.withPinned(async (pinned) => {
-        const w = pinned.watermarkMs;
-        const batch: BatchSource = { pinned, pool, timeZone: tz, meterDays };
-        const span = spanOf(buckets);
-        const [authoritative, provisional] = await Promise.all([
-          readMeterAuthoritative(batch, meterId, step, buckets, w),
-          readMeterProvisional(realtime, meterId, localDatesOfRange(splitSpan(span, w).realtime, tz)),
-        ]);
-        const points = mergeMeterSeries({ buckets, watermarkMs: w, authoritative, provisional });
-        return {
-          meter_id: meterId,
-          step,
-          from: formatIsoOffset(span.startMs, tz),
-          to: formatIsoOffset(span.endMs, tz),
-          time_zone: tz,
-          watermark: pinned.watermark,
-          version: pinned.version,
-          points: points.map((p) => meterPoint(p, tz)),
-        };
-      });
-    },
+    { preHandler: ctx.authorize(['analyst', 'billing', 'dashboard']), schema: METER_SERIES_SCHEMA },
+    (req) => meterSeries(src, req.params.meterId, req.query),
   );
-
   app.get(
     '/v1/grid/:level/:id/series',
-    {
-      preHandler: ctx.authorize(['analyst', 'dashboard']),
-      schema: {
-        tags: ['series'],
-        summary: "A grid entity's merged series (transformer, feeder, substation, region)",
-        description:
-          'Energy, meters reporting, read receipt rate and voltage per bucket, merged as the meter series. ' +
-          'meters_total/meters_reported are the most meters in/reporting in one 15-minute window of the bucket.',
-        params: GridParams,
-        querystring: SeriesQuery,
-        response: { 200: GridSeriesResponse },
-      },
-    },
-    async (req) => {
-      const { level, id } = req.params;
-      const { fromMs, toMs, step } = parseSeriesQuery(req.query);
-      const buckets = seriesBuckets(fromMs, toMs, step, tz);
-      return deps.catalog.withPinned(async (pinned) => {
-        const w = pinned.watermarkMs;
-        const batch: BatchSource = { pinned, pool, timeZone: tz };
-        const span = spanOf(buckets);
-        const [authoritative, provisional] = await Promise.all([
-          readGridAuthoritative(batch, level, id, buckets, w),
-          readGridProvisional(
-            realtime,
-            level,
-            id,
-            localDatesOfRange(splitSpan(span, w).realtime, tz),
-            deps.now(),
-          ),
-        ]);
-        const points = mergeGridSeries({
-          buckets,
-          watermarkMs: w,
-          authoritative: authoritative.windows,
-          provisional,
-          provisionalMetersTotal: authoritative.metersTotal,
-        });
-        return {
-          level,
-          id,
-          step,
-          from: formatIsoOffset(span.startMs, tz),
-          to: formatIsoOffset(span.endMs, tz),
-          time_zone: tz,
-          watermark: pinned.watermark,
-          version: pinned.version,
-          points: points.map((p) => gridPoint(p, tz)),
-        };
-      });
-    },
+    { preHandler: ctx.authorize(['analyst', 'dashboard']), schema: GRID_SERIES_SCHEMA },
+    (req) => gridSeries(src, req.params.level, req.params.id, req.query),
   );
   return Promise.resolve();
 };

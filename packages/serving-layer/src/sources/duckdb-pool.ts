@@ -1,7 +1,12 @@
 /**
- * A small pool of DuckDB connections on the shared instance. One connection runs one query at a time,
- * so each request borrows a connection for its queries and returns it; at most `size` connections
- * exist, further requests wait their turn (FIFO). Connections are opened lazily and kept.
+ * The pool of DuckDB connections on the API's DuckDB instance. One connection runs one query at a
+ * time, so a query borrows a connection and returns it; at most `size` connections exist, further
+ * queries wait their turn (FIFO). Connections are opened lazily and kept.
+ *
+ * There is ONE pool per process: `buildApp` (src/app.ts) creates it with `AMI_API_DUCKDB_CONNECTIONS`
+ * connections, hands it to every route module as `ctx.pool` (src/routes/context.ts) and closes it
+ * when the app closes. So the setting bounds the DuckDB queries the whole API runs at once. A task
+ * given to `use` must not call `use` again (it would wait for a connection it may itself hold).
  */
 import type { DuckDBConnection, DuckDBInstance } from '@ami/shared/clients';
 

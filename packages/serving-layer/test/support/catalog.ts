@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { CatalogPublisher, type PartitionInput, type PublishResult } from '@ami/batch-layer/catalog';
 import { DAILY_VIEWS, MONTHLY_VIEWS, datePartition, monthPartition } from '@ami/shared/catalog';
 import { sqlPath, withConnection, type DuckDBInstance } from '@ami/shared/clients';
@@ -57,15 +57,4 @@ export async function publishDay(opts: {
   return publisher.publish(inputs, { cause: 'test' });
 }
 
-export async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  let token: string | undefined;
-  do {
-    const res = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const keys = (res.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length > 0)
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    token = res.IsTruncated ? res.NextContinuationToken : undefined;
-  } while (token);
-}
+export { deletePrefix } from '../../../../test/support/s3.ts';

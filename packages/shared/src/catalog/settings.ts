@@ -1,6 +1,6 @@
 /**
- * Settings shared by catalog readers and writers (the writer's retention settings are in
- * @ami/batch-layer/catalog/settings).
+ * Settings shared by catalog readers and writers (the writer's retention settings are the batch
+ * layer's: catalogWriterSettings in @ami/batch-layer).
  */
 import { parse, setting, type SettingsSpec } from '../config/settings.ts';
 

@@ -109,6 +109,12 @@ export const runtimeSettings = {
     'ami',
     parse.string({ nonEmpty: true }),
   ),
+  shutdownGraceS: setting(
+    'AMI_SHUTDOWN_GRACE_S',
+    'Seconds a long-running process (speed layer, archiver, batch worker, API, live simulator) has after SIGTERM/SIGINT to finish its in-flight work and close its clients; past it, it exits 1 (a second signal exits 1 at once). Keep it below the kill timeout of what supervises the process (Kubernetes: 30 s by default)',
+    '25',
+    parse.number(1, 3600),
+  ),
 } as const satisfies SettingsSpec;
 
 /** Kafka topics of SPEC 3.1: names and partition counts are configurable. */

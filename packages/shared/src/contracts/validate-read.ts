@@ -81,6 +81,7 @@ function isLocalMidnight(ms: number, timeZone: string): boolean | string {
 }
 
 /** Validates one read message (see reasons.ts for the reason codes and their order). */
+// Long on purpose: one early return per check, in the reason order of reasons.ts, on both layers' hot path.
 export function validateRead(bytes: Buffer | string | null, ctx: ReadValidationContext): ReadValidation {
   const decoded = decodeJsonObject(bytes, ctx.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   if (!decoded.ok) return decoded;

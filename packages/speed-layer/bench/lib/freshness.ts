@@ -15,7 +15,7 @@ import { loadDomainConfig } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import { localDate } from '@ami/shared/time';
 import { NO_FAULTS, Simulation } from '@ami/simulator';
-import { openKafkaSink } from '@ami/simulator/kafka';
+import { openKafkaSink } from '@ami/simulator';
 import { loadSpeedLayerSettings } from '../../src/config.ts';
 import { SpeedConsumer } from '../../src/consumer/speed-consumer.ts';
 import { startPlainLatency } from './plain-latency.ts';

@@ -13,7 +13,7 @@ import { loadDomainConfig } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import { addLocalDays, localDate } from '@ami/shared/time';
 import { NO_FAULTS, Simulation } from '@ami/simulator';
-import { openKafkaSink } from '@ami/simulator/kafka';
+import { openKafkaSink } from '@ami/simulator';
 import { loadSpeedLayerSettings } from '../../src/config.ts';
 import { SpeedConsumer } from '../../src/consumer/speed-consumer.ts';
 import { createBenchTopic, deleteBenchTopic, deleteKeys, topicEnd } from './topics.ts';

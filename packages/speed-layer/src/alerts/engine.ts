@@ -16,6 +16,7 @@ import type { RedisClient } from '@ami/shared/clients';
 import type { Producer } from 'kafkajs';
 import { alertDedupKey, type Alert, type ValidEvent } from '@ami/shared/contracts';
 import type { TopicConfig } from '@ami/shared/config';
+import { renewLeaseAndSet } from '@ami/shared/lease';
 import {
   GRID_ALERT_TYPE_DEFS,
   type AlertRuleParams,
@@ -29,7 +30,7 @@ import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared
 import { readGridWindows, readMeterPresence } from '../realtime-view/read-view.ts';
 import type { GridWindow } from '../realtime-view/layout.ts';
 import { openAlert, type OpenSpec } from './alert-record.ts';
-import { EMPTY_OUTAGE_SNAPSHOT, OutageState } from './outage-state.ts';
+import { EMPTY_OUTAGE_SNAPSHOT, OutageState, type OutageSnapshot } from './outage-state.ts';
 import type { TransformerRoster } from './roster.ts';
 import {
   WINDOW_MS,
@@ -46,10 +47,6 @@ import {
 } from './rules.ts';
 import type { AlertEngineSettings } from './settings.ts';
 import { AlertStore, type AlertTransition } from './store.ts';
-
-/** Sets the cursor only while `owner` holds the evaluation lease (and renews the lease). */
-const CURSOR_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[2], ARGV[2]); redis.call('PEXPIRE', KEYS[1], ARGV[3]); return 1 end return 0`;
 
 /** Transformers evaluated concurrently (each needs a few Redis reads). */
 const TRANSFORMER_CONCURRENCY = 64;
@@ -103,6 +100,36 @@ interface EngineMetrics {
 interface WindowSlot {
   readonly date: string;
   readonly index: number;
+}
+
+/** The windows a transformer evaluation looks at: the last commLossIntervals, oldest first. */
+interface WindowSpan {
+  /** Start of each window (the last one is the window just closed). */
+  readonly starts: readonly number[];
+  readonly slots: readonly WindowSlot[];
+  /** The local dates of `slots`, each once. */
+  readonly dates: readonly string[];
+}
+
+/** A transformer's grid window in one slot, and its active meters that were out of supply then. */
+interface TransformerWindow {
+  readonly window: GridWindow | undefined;
+  readonly out: ReadonlySet<string>;
+}
+
+function transformerWindows(
+  starts: readonly number[],
+  gridWindows: readonly (GridWindow | undefined)[],
+  snapshot: OutageSnapshot,
+  active: readonly string[],
+): TransformerWindow[] {
+  const activeSet = new Set(active);
+  return starts.map((ws, i) => {
+    const out = [...metersOutDuring(snapshot.gasps, snapshot.restores, ws, ws + WINDOW_MS)].filter((m) =>
+      activeSet.has(m),
+    );
+    return { window: gridWindows[i], out: new Set(out) };
+  });
 }
 
 function alignDown(ms: number): number {
@@ -401,16 +428,10 @@ export class AlertEngine {
           await this.evaluateWindow(end - WINDOW_MS, end, transitions);
           evaluated++;
           this.metrics?.windows.inc();
-          const ok = await this.deps.redis.eval(
-            CURSOR_LUA,
-            2,
-            keys.evalLock,
-            keys.cursor,
-            this.instanceId,
-            String(end),
-            String(leaseMs),
-          );
-          if (ok !== 1) break; // lease lost: another instance continues from the cursor
+          // The cursor moves only while this instance holds the evaluation lease (renewed with it).
+          const lease = { key: keys.evalLock, owner: this.instanceId, ttlMs: leaseMs };
+          const ok = await renewLeaseAndSet(this.deps.redis, lease, keys.cursor, String(end));
+          if (!ok) break; // lease lost: another instance continues from the cursor
           this.lastEvaluatedEnd = end;
         }
         if (nextEnd > lastEnd) this.lastEvaluatedEnd = Math.max(this.lastEvaluatedEnd, nextEnd - WINDOW_MS);
@@ -521,9 +542,13 @@ export class AlertEngine {
     return out;
   }
 
+  /**
+   * One transformer in the window that just closed (the last of `span`): the grid rules on its
+   * window, then METER_COMM_LOSS of its meters over the last commLossIntervals windows.
+   */
   private async evaluateTransformer(
     tx: string,
-    span: { starts: readonly number[]; slots: readonly WindowSlot[]; dates: readonly string[] },
+    span: WindowSpan,
     active: readonly string[],
     gridWindows: readonly (GridWindow | undefined)[],
     openKeys: ReadonlySet<string>,
@@ -531,87 +556,88 @@ export class AlertEngine {
     commLossOpen: readonly string[],
   ): Promise<AlertTransition[]> {
     const out: AlertTransition[] = [];
-    const { rules } = this.deps;
-    const { starts, slots, dates } = span;
-    const startMs = starts[starts.length - 1] as number;
-    const endMs = startMs + WINDOW_MS;
     if (active.length === 0 && commLossOpen.length === 0) return out;
-
     const snapshot = hasOutageState ? await this.outages.snapshot(tx) : EMPTY_OUTAGE_SNAPSHOT;
-    const activeSet = new Set(active);
-    const windows = slots.map((_, i) => {
-      const w = gridWindows[i];
-      const ws = starts[i] as number;
-      const out = [...metersOutDuring(snapshot.gasps, snapshot.restores, ws, ws + WINDOW_MS)].filter((m) =>
-        activeSet.has(m),
-      );
-      return { window: w, out: new Set(out) };
-    });
+    const windows = transformerWindows(span.starts, gridWindows, snapshot, active);
     const current = windows[windows.length - 1];
-    const cur = current?.window;
-    if (cur === undefined || current === undefined) return out;
-
-    // LOW_RECEIPT_RATE, LOW_VOLTAGE, HIGH_VOLTAGE
+    if (current?.window === undefined) return out;
+    const startMs = span.starts[span.starts.length - 1] as number;
     if (active.length > 0) {
-      const findings = evaluateTransformerWindow(
-        { activeMeters: active.length, metersOut: current.out.size, window: cur },
-        rules,
+      await this.evaluateGridRules(
+        tx,
+        startMs,
+        active.length,
+        current.window,
+        current.out.size,
+        openKeys,
+        out,
       );
-      for (const f of findings) {
-        const key = alertDedupKey({ type: f.type, entity_type: 'transformer', entity_id: tx });
-        if (f.decision === 'open' && !openKeys.has(key)) {
-          await this.open(
-            {
-              ...this.gridSpec(f.type),
-              entityId: tx,
-              openedAtMs: startMs,
-              value: f.value,
-              detail: `transformer ${tx}: ${f.detail}`,
-              windowStartMs: startMs,
-              windowEndMs: endMs,
-            },
-            out,
-          );
-        } else if (f.decision === 'clear' && openKeys.has(key)) {
-          await this.clear(key, startMs, f.detail, out);
-        }
+    }
+    await this.evaluateCommLoss(tx, span, active, windows, commLossOpen, out);
+    return out;
+  }
+
+  /** LOW_RECEIPT_RATE, LOW_VOLTAGE, HIGH_VOLTAGE of a transformer's window: opened or cleared. */
+  private async evaluateGridRules(
+    tx: string,
+    startMs: number,
+    activeMeters: number,
+    window: GridWindow,
+    metersOut: number,
+    openKeys: ReadonlySet<string>,
+    out: AlertTransition[],
+  ): Promise<void> {
+    const findings = evaluateTransformerWindow({ activeMeters, metersOut, window }, this.deps.rules);
+    for (const f of findings) {
+      const key = alertDedupKey({ type: f.type, entity_type: 'transformer', entity_id: tx });
+      if (f.decision === 'open' && !openKeys.has(key)) {
+        await this.open(
+          {
+            ...this.gridSpec(f.type),
+            entityId: tx,
+            openedAtMs: startMs,
+            value: f.value,
+            detail: `transformer ${tx}: ${f.detail}`,
+            windowStartMs: startMs,
+            windowEndMs: startMs + WINDOW_MS,
+          },
+          out,
+        );
+      } else if (f.decision === 'clear' && openKeys.has(key)) {
+        await this.clear(key, startMs, f.detail, out);
       }
     }
+  }
 
-    // METER_COMM_LOSS
+  /**
+   * METER_COMM_LOSS of a transformer's meters: opened for active meters that missed the last
+   * windows while the others reported (when the counts make that possible at all), cleared for
+   * meters with an open one that reported the current window. Reads presence only when needed.
+   */
+  private async evaluateCommLoss(
+    tx: string,
+    span: WindowSpan,
+    active: readonly string[],
+    windows: readonly TransformerWindow[],
+    commLossOpen: readonly string[],
+    out: AlertTransition[],
+  ): Promise<void> {
     const counts = windows.map((w) => ({
       reported: w.window?.metersReported ?? 0,
       expected: active.length - w.out.size,
     }));
-    const possible = active.length > 0 && commLossPossible(counts, rules);
-    const toClear = cur.metersReported > 0 ? commLossOpen : [];
-    if (!possible && toClear.length === 0) return out;
+    const possible = active.length > 0 && commLossPossible(counts, this.deps.rules);
+    const currentReported = windows[windows.length - 1]?.window?.metersReported ?? 0;
+    const toClear = currentReported > 0 ? commLossOpen : [];
+    if (!possible && toClear.length === 0) return;
     const meters = possible ? [...new Set([...active, ...toClear])] : toClear;
-    const present = await this.presence(meters, slots, dates);
-    const openCl = new Set(commLossOpen);
+    const present = await this.presence(meters, span.slots, span.dates);
     if (possible) {
-      for (const m of active) {
-        if (openCl.has(m)) continue;
-        const has = present.get(m) ?? [];
-        const covered = windows.map((w, i) => has[i] === true || w.out.has(m));
-        const others = counts.map((c, i) => c.reported - (has[i] === true ? 1 : 0));
-        if (!isMeterCommLoss(covered, others, rules)) continue;
-        const run = missedRun(covered, others);
-        const firstMissed = starts[starts.length - run] as number;
-        await this.open(
-          {
-            ...this.gridSpec('METER_COMM_LOSS'),
-            entityId: m,
-            openedAtMs: firstMissed,
-            value: run,
-            detail: `meter ${m} missed ${run} consecutive intervals while transformer ${tx} reported`,
-            windowStartMs: firstMissed,
-            windowEndMs: endMs,
-          },
-          out,
-        );
-      }
+      const openCl = new Set(commLossOpen);
+      const candidates = active.filter((m) => !openCl.has(m));
+      await this.openCommLoss(tx, span.starts, candidates, windows, counts, present, out);
     }
+    const startMs = span.starts[span.starts.length - 1] as number;
     for (const m of toClear) {
       const has = present.get(m) ?? [];
       if (has[has.length - 1] !== true) continue;
@@ -623,7 +649,42 @@ export class AlertEngine {
         out,
       );
     }
-    return out;
+  }
+
+  /**
+   * Opens METER_COMM_LOSS for each of `meters` whose run of missed windows (neither a read nor an
+   * outage) meets the rule while the transformer's other meters reported.
+   */
+  private async openCommLoss(
+    tx: string,
+    starts: readonly number[],
+    meters: readonly string[],
+    windows: readonly TransformerWindow[],
+    counts: readonly { reported: number }[],
+    present: ReadonlyMap<string, boolean[]>,
+    out: AlertTransition[],
+  ): Promise<void> {
+    const endMs = (starts[starts.length - 1] as number) + WINDOW_MS;
+    for (const m of meters) {
+      const has = present.get(m) ?? [];
+      const covered = windows.map((w, i) => has[i] === true || w.out.has(m));
+      const others = counts.map((c, i) => c.reported - (has[i] === true ? 1 : 0));
+      if (!isMeterCommLoss(covered, others, this.deps.rules)) continue;
+      const run = missedRun(covered, others);
+      const firstMissed = starts[starts.length - run] as number;
+      await this.open(
+        {
+          ...this.gridSpec('METER_COMM_LOSS'),
+          entityId: m,
+          openedAtMs: firstMissed,
+          value: run,
+          detail: `meter ${m} missed ${run} consecutive intervals while transformer ${tx} reported`,
+          windowStartMs: firstMissed,
+          windowEndMs: endMs,
+        },
+        out,
+      );
+    }
   }
 
   /** For each meter, whether it has a read in each of the windows `slots` (from its meter-days). */

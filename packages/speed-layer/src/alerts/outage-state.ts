@@ -6,23 +6,10 @@
  * processed. State per transformer is bounded by its meters' events within the key TTL (the replay
  * horizon); last gasps and restores are rare.
  */
-import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@ami/shared/clients';
+import { ALERT_OUTAGE_SCRIPT } from '../redis-scripts.ts';
 import { OPEN_OUTAGE_SCORE, type AlertKeys } from './keys.ts';
 import type { MeterEventHistory, MeterEventTime } from './rules.ts';
-
-const OUTAGE_LUA = readFileSync(new URL('./outage.lua', import.meta.url), 'utf8');
-const COMMAND = 'amiAlertOutage';
-
-type OutageCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
-
-function outageCommand(redis: RedisClient): OutageCommand {
-  const r = redis as unknown as Record<string, OutageCommand | undefined>;
-  if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: OUTAGE_LUA });
-  const fn = r[COMMAND];
-  if (fn === undefined) throw new Error('defineCommand did not register the outage script');
-  return fn.bind(redis);
-}
 
 /** The meter of a zset member "<meter>|<ms>". */
 function meterOf(member: string): string {
@@ -61,30 +48,26 @@ export interface OutageSnapshot {
 export const EMPTY_OUTAGE_SNAPSHOT: OutageSnapshot = { gasps: new Map(), restores: new Map() };
 
 export class OutageState {
-  private readonly run: OutageCommand;
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: AlertKeys,
     private readonly windowMs: number,
     private readonly ttlMs: number,
-  ) {
-    this.run = outageCommand(redis);
-  }
+  ) {}
 
   private call(op: 'gasp' | 'restore', transformerId: string, meterId: string, tsMs: number) {
-    return this.run(
-      3,
-      this.keys.gasps(transformerId),
-      this.keys.restores(transformerId),
-      this.keys.outageTransformers,
-      op,
-      meterId,
-      String(tsMs),
-      transformerId,
-      String(this.ttlMs),
-      String(this.windowMs),
-      String(OPEN_OUTAGE_SCORE),
+    return ALERT_OUTAGE_SCRIPT.run(
+      this.redis,
+      [this.keys.gasps(transformerId), this.keys.restores(transformerId), this.keys.outageTransformers],
+      [
+        op,
+        meterId,
+        String(tsMs),
+        transformerId,
+        String(this.ttlMs),
+        String(this.windowMs),
+        String(OPEN_OUTAGE_SCORE),
+      ],
     );
   }
 

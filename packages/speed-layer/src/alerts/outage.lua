@@ -1,13 +1,30 @@
--- Records a meter's last gasp or restore for its transformer (outage-state.ts), atomically.
--- Every event is kept (member "<meter>|<ms>", score = event time) until the keys expire, so the
--- rules decide the same whatever order the meters' partitions are processed in; a replayed event
--- is the same member (idempotent).
--- KEYS[1] gasps zset   KEYS[2] restores zset
--- KEYS[3] outage transformers zset (transformer -> latest activity ms, or ARGV[7] while a meter's
---         latest gasp has no restore at or after it)
--- ARGV[1] 'gasp' | 'restore'   ARGV[2] meter   ARGV[3] event time ms   ARGV[4] transformer
--- ARGV[5] key TTL ms   ARGV[6] outage window ms   ARGV[7] score of an unrestored transformer
--- Returns, for a gasp, the gasps within [t - window, t + window] as a flat member/score list.
+--[[
+  Records a meter's last gasp or restore for its transformer (outage-state.ts), atomically, and
+  keeps the index of transformers with outage activity up to date. Every event is kept (member
+  "<meter>|<ms>", score = event time) until the keys expire.
+
+  Input:
+    KEYS[1] gasps zset of the transformer
+    KEYS[2] restores zset of the transformer
+    KEYS[3] outage transformers zset (transformer -> latest activity ms, or ARGV[7] while a meter's
+            latest gasp has no restore at or after it)
+
+    ARGV[1] 'gasp' | 'restore'
+    ARGV[2] meter id
+    ARGV[3] event time ms
+    ARGV[4] transformer id
+    ARGV[5] key TTL ms (of KEYS[1] and KEYS[2])
+    ARGV[6] outage window ms
+    ARGV[7] score of a transformer with an unrestored meter
+
+  Output:
+    for a gasp: the transformer's gasps within [t - window, t + window] as a flat member/score
+    list; for a restore: an empty list
+
+  Invariant: the rules decide the same whatever order the meters' partitions are processed in (all
+  events are kept, not only each meter's latest), and a replayed event is the same member
+  (idempotent).
+]]
 local ts = tonumber(ARGV[3])
 local member = ARGV[2] .. '|' .. ARGV[3]
 if ARGV[1] == 'gasp' then

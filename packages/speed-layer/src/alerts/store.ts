@@ -8,32 +8,16 @@
  * what the broker acknowledged: Kafka delivery is at-least-once (a crash between the send and the
  * delete resends the same records, byte-identical, same alert id); nothing is lost.
  */
-import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@ami/shared/clients';
 import type { Producer } from 'kafkajs';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { alertTopicOf, type AlertTopicKey } from '@ami/shared/domain';
 import type { TopicConfig } from '@ami/shared/config';
+import { acquireLease, releaseLease, renewLease } from '@ami/shared/lease';
 import { parseIsoInstant } from '@ami/shared/time';
+import { ALERT_TRANSITION_SCRIPT } from '../redis-scripts.ts';
 import { clearedAlert } from './alert-record.ts';
 import { alertKeys, type AlertKeys } from './keys.ts';
-
-const STORE_LUA = readFileSync(new URL('./store.lua', import.meta.url), 'utf8');
-const COMMAND = 'amiAlertTransition';
-/** Renews a lease if `owner` holds it: KEYS[1] lease, ARGV[1] owner, ARGV[2] ttl ms. */
-const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-/** Deletes a lease if `owner` holds it. */
-const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
-type TransitionCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
-
-function transitionCommand(redis: RedisClient): TransitionCommand {
-  const r = redis as unknown as Record<string, TransitionCommand | undefined>;
-  if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: STORE_LUA });
-  const fn = r[COMMAND];
-  if (fn === undefined) throw new Error('defineCommand did not register the alert script');
-  return fn.bind(redis);
-}
 
 export type OpenOutcome = 'opened' | 'duplicate' | 'stale';
 
@@ -58,14 +42,12 @@ function parseAlert(json: string): Alert {
 
 export class AlertStore {
   readonly keys: AlertKeys;
-  private readonly run: TransitionCommand;
 
   constructor(
     readonly redis: RedisClient,
     private readonly opts: AlertStoreOptions,
   ) {
     this.keys = alertKeys(opts.keyPrefix);
-    this.run = transitionCommand(redis);
   }
 
   private transition(
@@ -76,21 +58,19 @@ export class AlertStore {
     last: string,
   ): Promise<unknown> {
     const k = this.keys;
-    return this.run(
-      5,
-      k.active,
-      k.history,
-      k.outbox,
-      k.closed(dedupKey),
-      k.expiry,
-      op,
-      dedupKey,
-      JSON.stringify(alert),
-      String(atMs),
-      alertTopicOf(alert.source, this.opts.topics),
-      String(this.opts.historyMaxLen),
-      String(this.opts.replayHorizonMs),
-      last,
+    return ALERT_TRANSITION_SCRIPT.run(
+      this.redis,
+      [k.active, k.history, k.outbox, k.closed(dedupKey), k.expiry],
+      [
+        op,
+        dedupKey,
+        JSON.stringify(alert),
+        String(atMs),
+        alertTopicOf(alert.source, this.opts.topics),
+        String(this.opts.historyMaxLen),
+        String(this.opts.replayHorizonMs),
+        last,
+      ],
     );
   }
 
@@ -166,18 +146,19 @@ export class AlertStore {
     return out;
   }
 
-  /** Takes the lease `key` for `owner` (true) unless another owner holds it. */
-  async acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    if ((await this.redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK') return true;
-    return (await this.redis.eval(RENEW_LUA, 1, key, owner, String(ttlMs))) === 1;
+  /** Takes the lease `key` for `owner` (true) unless another owner holds it (@ami/shared/lease). */
+  acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return acquireLease(this.redis, { key, owner, ttlMs });
   }
 
-  async renew(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.eval(RENEW_LUA, 1, key, owner, String(ttlMs))) === 1;
+  /** Renews the lease `key` if `owner` still holds it (true). */
+  renew(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return renewLease(this.redis, { key, owner, ttlMs });
   }
 
+  /** Deletes the lease `key` if `owner` still holds it. */
   async release(key: string, owner: string): Promise<void> {
-    await this.redis.eval(RELEASE_LUA, 1, key, owner);
+    await releaseLease(this.redis, { key, owner });
   }
 
   /**

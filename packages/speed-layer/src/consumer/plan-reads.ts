@@ -93,87 +93,90 @@ interface DlqReason {
 }
 
 export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlanContext): ReadPlan {
-  const chunks: PlannedChunk[] = [];
-  const dlq: DlqRecord[] = [];
-  const counts: ReadPlanCounts = { valid: 0, invalid: 0, registers: 0, beyondRetention: 0, late: 0 };
-  let reads: ApplyRead[] = [];
-  let readTsMs: number[] = [];
-  let produceTsMs: number[] = [];
-  let maxEventMs: number | undefined;
-  let inChunk = 0;
-
-  const toDlq = (m: InboundMessage, f: DlqReason['failure']) => {
-    counts.invalid++;
-    dlq.push(
-      makeDlqRecord({
-        payload: m.value,
-        failure: f,
-        stage: 'speed',
-        sourceTopic: ctx.topic,
-        sourcePartition: ctx.partition,
-        sourceOffset: m.offset,
-        key: m.key,
-        receivedAtMs: ctx.nowMs,
-      }),
-    );
+  const plan: ReadPlan = {
+    chunks: [],
+    dlq: [],
+    counts: { valid: 0, invalid: 0, registers: 0, beyondRetention: 0, late: 0 },
   };
-
+  let chunk = new ChunkBuilder();
   for (const m of messages) {
-    const v = validateRead(m.value, ctx.validation);
-    if (!v.ok) toDlq(m, v);
-    else {
-      const read = v.read;
-      const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, ctx) : undefined;
-      if (attribution !== undefined && 'failure' in attribution) toDlq(m, attribution.failure);
-      else {
-        counts.valid++;
-        const eventMs = read.intervalStartMs;
-        const watermark = ctx.watermarks.partitionWatermark(ctx.partition);
-        ctx.watermarks.observe(ctx.partition, eventMs, ctx.nowMs);
-        if (eventMs < watermark) counts.late++;
-        if (maxEventMs === undefined || eventMs > maxEventMs) maxEventMs = eventMs;
-        if (read.read_type === 'DAILY' || attribution === undefined) counts.registers++;
-        else if (isBeyondRetention(eventMs, watermark, ctx.retentionDays, ctx.timeZone))
-          counts.beyondRetention++;
-        else {
-          try {
-            reads.push(toApplyRead(read, m.offset, attribution, ctx));
-            readTsMs.push(read.readTsMs);
-            produceTsMs.push(m.timestamp === undefined ? Number.NaN : Number(m.timestamp));
-          } catch (err) {
-            counts.valid--;
-            toDlq(m, failure('OUT_OF_RANGE', err instanceof Error ? err.message : String(err)));
-          }
-        }
-      }
-    }
-    inChunk++;
-    if (inChunk >= ctx.maxMessagesPerChunk) {
-      chunks.push({
-        partition: ctx.partition,
-        lastOffset: m.offset,
-        maxEventMs,
-        reads,
-        readTsMs,
-        produceTsMs,
-      });
-      reads = [];
-      readTsMs = [];
-      produceTsMs = [];
-      maxEventMs = undefined;
-      inChunk = 0;
+    planMessage(m, ctx, plan, chunk);
+    if (++chunk.messages >= ctx.maxMessagesPerChunk) {
+      plan.chunks.push(chunk.build(ctx.partition, m.offset));
+      chunk = new ChunkBuilder();
     }
   }
   const last = messages[messages.length - 1];
-  if (inChunk > 0 && last !== undefined) {
-    chunks.push({
-      partition: ctx.partition,
-      lastOffset: last.offset,
-      maxEventMs,
-      reads,
-      readTsMs,
-      produceTsMs,
-    });
+  if (chunk.messages > 0 && last !== undefined) plan.chunks.push(chunk.build(ctx.partition, last.offset));
+  return plan;
+}
+
+/** The chunk being filled: the applicable reads of up to maxMessagesPerChunk messages. */
+class ChunkBuilder {
+  messages = 0;
+  private readonly reads: ApplyRead[] = [];
+  private readonly readTsMs: number[] = [];
+  private readonly produceTsMs: number[] = [];
+  private maxEventMs: number | undefined;
+
+  /** A valid read of the chunk's messages (applied or not: the fence's max event time counts it). */
+  observe(eventMs: number): void {
+    if (this.maxEventMs === undefined || eventMs > this.maxEventMs) this.maxEventMs = eventMs;
   }
-  return { chunks, dlq, counts };
+
+  add(read: ApplyRead, readTsMs: number, produceTs: string | undefined): void {
+    this.reads.push(read);
+    this.readTsMs.push(readTsMs);
+    this.produceTsMs.push(produceTs === undefined ? Number.NaN : Number(produceTs));
+  }
+
+  build(partition: number, lastOffset: string): PlannedChunk {
+    const { maxEventMs, reads, readTsMs, produceTsMs } = this;
+    return { partition, lastOffset, maxEventMs, reads, readTsMs, produceTsMs };
+  }
+}
+
+/**
+ * One message: to the DLQ (invalid, wrongly attributed, not encodable), counted only (a DAILY
+ * register read, a read beyond provisional retention), or into the chunk.
+ */
+function planMessage(m: InboundMessage, ctx: ReadPlanContext, plan: ReadPlan, chunk: ChunkBuilder): void {
+  const v = validateRead(m.value, ctx.validation);
+  if (!v.ok) return toDlq(m, v, ctx, plan);
+  const read = v.read;
+  const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, ctx) : undefined;
+  if (attribution !== undefined && 'failure' in attribution) return toDlq(m, attribution.failure, ctx, plan);
+  const { counts } = plan;
+  counts.valid++;
+  const eventMs = read.intervalStartMs;
+  const watermark = ctx.watermarks.partitionWatermark(ctx.partition);
+  ctx.watermarks.observe(ctx.partition, eventMs, ctx.nowMs);
+  if (eventMs < watermark) counts.late++;
+  chunk.observe(eventMs);
+  if (read.read_type === 'DAILY' || attribution === undefined) counts.registers++;
+  else if (isBeyondRetention(eventMs, watermark, ctx.retentionDays, ctx.timeZone)) counts.beyondRetention++;
+  else {
+    try {
+      chunk.add(toApplyRead(read, m.offset, attribution, ctx), read.readTsMs, m.timestamp);
+    } catch (err) {
+      counts.valid--;
+      toDlq(m, failure('OUT_OF_RANGE', err instanceof Error ? err.message : String(err)), ctx, plan);
+    }
+  }
+}
+
+function toDlq(m: InboundMessage, f: DlqReason['failure'], ctx: ReadPlanContext, plan: ReadPlan): void {
+  plan.counts.invalid++;
+  plan.dlq.push(
+    makeDlqRecord({
+      payload: m.value,
+      failure: f,
+      stage: 'speed',
+      sourceTopic: ctx.topic,
+      sourcePartition: ctx.partition,
+      sourceOffset: m.offset,
+      key: m.key,
+      receivedAtMs: ctx.nowMs,
+    }),
+  );
 }

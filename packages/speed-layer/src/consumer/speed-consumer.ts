@@ -18,7 +18,7 @@
  * and nothing piles up in memory (kafkajs holds at most one fetch per partition). Retention: a
  * timer runs the retention sweep (retention/sweep.ts) against the batch watermark.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { RedisClient } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import {
@@ -38,7 +38,7 @@ import type { AlertEngine } from '../alerts/engine.ts';
 import { sweepRetention, type BatchWatermarkSource } from '../retention/sweep.ts';
 import { PartitionWatermarks } from '../watermark.ts';
 import { dlqSendBatches } from './dlq-batches.ts';
-import { planReadBatch, type PlannedChunk } from './plan-reads.ts';
+import { planReadBatch, type PlannedChunk, type ReadPlan, type ReadPlanCounts } from './plan-reads.ts';
 
 /** What became visible in Redis with one apply call (for benchmarks and tests). */
 export interface AppliedChunkInfo {
@@ -326,39 +326,65 @@ export class SpeedConsumer {
     await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
   }
 
+  /**
+   * One batch of a reads partition: restore the partition's state on its first batch, plan the
+   * batch (validate, dead-letter, chunk), apply the chunks, commit what was applied, then let the
+   * alert engine look at the new watermark.
+   */
   private async onReads(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const { redis, settings, config, metrics } = this.deps;
     const p = batch.partition;
     const nowMs = this.now();
-    if (!this.watermarks.has(p)) {
-      let fence;
-      try {
-        fence = await readFence(redis, settings.keyPrefix, p);
-      } catch (err) {
-        this.backOff(batch.topic, p, batch.firstOffset(), err);
-        return;
-      }
-      this.watermarks.restore(p, fence.maxEventMs, nowMs);
-      this.knownFence.set(p, fence.offset);
-      const first = batch.firstOffset();
-      if (fence.offset >= 0 && first !== null && BigInt(first) > BigInt(fence.offset) + 1n) {
-        this.stats.rewinds++;
-        this.deps.logger.warn(
-          { partition: p, fence: fence.offset, committedFrom: first },
-          'Redis fence is behind the committed offset (lost writes?): rewinding to the fence',
-        );
-        this.consumer.seek({ topic: batch.topic, partition: p, offset: String(fence.offset + 1) });
-        return;
-      }
-    }
+    if (!this.watermarks.has(p) && !(await this.restorePartition(batch, nowMs))) return;
     if (batch.messages.length === 0) return;
+    const plan = await this.planReads(batch, nowMs);
+    await this.sendDlq(this.deps.config.topics.readsDlq, plan.dlq);
+    this.countPlanned(batch, plan.counts);
+    const committedUpTo = await this.applyChunks(payload, plan.chunks);
+    if (committedUpTo !== undefined) await this.commit(batch.topic, p, committedUpTo);
+    const wm = this.watermarks.partitionWatermark(p);
+    if (Number.isFinite(wm)) this.deps.metrics?.watermark.set({ partition: String(p) }, wm / 1000);
+    this.evaluateAlerts();
+  }
+
+  /**
+   * First batch of a partition since assignment: its watermark and known fence from the Redis fence.
+   * False when the batch is not to be applied: Redis failed (backed off), or the fence is behind the
+   * committed offset (Redis lost writes: the fetch is rewound to the fence).
+   */
+  private async restorePartition(batch: Batch, nowMs: number): Promise<boolean> {
+    const p = batch.partition;
+    let fence;
+    try {
+      fence = await readFence(this.deps.redis, this.deps.settings.keyPrefix, p);
+    } catch (err) {
+      this.backOff(batch.topic, p, batch.firstOffset(), err);
+      return false;
+    }
+    this.watermarks.restore(p, fence.maxEventMs, nowMs);
+    this.knownFence.set(p, fence.offset);
+    const first = batch.firstOffset();
+    if (fence.offset >= 0 && first !== null && BigInt(first) > BigInt(fence.offset) + 1n) {
+      this.stats.rewinds++;
+      this.deps.logger.warn(
+        { partition: p, fence: fence.offset, committedFrom: first },
+        'Redis fence is behind the committed offset (lost writes?): rewinding to the fence',
+      );
+      this.consumer.seek({ topic: batch.topic, partition: p, offset: String(fence.offset + 1) });
+      return false;
+    }
+    return true;
+  }
+
+  /** Validates the batch and plans it: DLQ records, counts, and the chunks to apply in order. */
+  private async planReads(batch: Batch, nowMs: number): Promise<ReadPlan> {
+    const { settings, config, metrics } = this.deps;
     // cached (fetched at start): reads of a meter owned by another partition are dead-lettered
     const numPartitions = await this.readsPartitionCount();
     metrics?.messages.inc({ topic: batch.topic }, batch.messages.length);
-    const plan = planReadBatch(batch.messages, {
+    return planReadBatch(batch.messages, {
       topic: batch.topic,
-      partition: p,
+      partition: batch.partition,
       keyPrefix: settings.keyPrefix,
       timeZone: config.connection.timeZone,
       nowMs,
@@ -369,20 +395,35 @@ export class SpeedConsumer {
       maxMessagesPerChunk: settings.maxMessagesPerChunk,
       watermarks: this.watermarks,
     });
-    await this.sendDlq(config.topics.readsDlq, plan.dlq);
-    this.stats.readsValid += plan.counts.valid;
-    this.stats.readsInvalid += plan.counts.invalid;
-    this.stats.beyondRetention += plan.counts.beyondRetention;
-    this.stats.registers += plan.counts.registers;
-    metrics?.beyondRetention.inc(plan.counts.beyondRetention);
-    metrics?.registers.inc(plan.counts.registers);
+  }
 
-    this.stats.late += plan.counts.late;
-    metrics?.late.inc(plan.counts.late);
-    metrics?.lag.set({ topic: batch.topic, partition: String(p) }, Number(batch.offsetLag()));
+  private countPlanned(batch: Batch, counts: ReadPlanCounts): void {
+    const { metrics } = this.deps;
+    this.stats.readsValid += counts.valid;
+    this.stats.readsInvalid += counts.invalid;
+    this.stats.beyondRetention += counts.beyondRetention;
+    this.stats.registers += counts.registers;
+    metrics?.beyondRetention.inc(counts.beyondRetention);
+    metrics?.registers.inc(counts.registers);
+    this.stats.late += counts.late;
+    metrics?.late.inc(counts.late);
+    metrics?.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  }
 
+  /**
+   * Applies the chunks in order, resolving each one's offsets. Stops at a failed call (backed off
+   * from the first unapplied message), a fence that went back (rewound), a slow call (paused), or
+   * when the consumer stops or rebalances. Returns the last applied offset.
+   */
+  private async applyChunks(
+    payload: EachBatchPayload,
+    chunks: readonly PlannedChunk[],
+  ): Promise<string | undefined> {
+    const { batch } = payload;
+    const { redis, settings } = this.deps;
+    const p = batch.partition;
     let committedUpTo: string | undefined;
-    for (const chunk of plan.chunks) {
+    for (const chunk of chunks) {
       const started = this.now();
       let r;
       try {
@@ -399,13 +440,7 @@ export class SpeedConsumer {
         break;
       }
       if (r.regressed) {
-        this.stats.rewinds++;
-        this.deps.logger.warn(
-          { partition: p, expectedFence: this.knownFence.get(p), fence: r.previousFence },
-          'Redis fence went back (Redis lost writes): rewinding to the fence',
-        );
-        this.knownFence.set(p, r.previousFence);
-        this.consumer.seek({ topic: batch.topic, partition: p, offset: String(r.previousFence + 1) });
+        this.rewindToFence(batch.topic, p, r.previousFence);
         break;
       }
       this.knownFence.set(p, Math.max(r.previousFence, Number(chunk.lastOffset)));
@@ -425,10 +460,18 @@ export class SpeedConsumer {
       if (!payload.isRunning() || payload.isStale()) break;
       await payload.heartbeat();
     }
-    if (committedUpTo !== undefined) await this.commit(batch.topic, p, committedUpTo);
-    const wm = this.watermarks.partitionWatermark(p);
-    if (Number.isFinite(wm)) metrics?.watermark.set({ partition: String(p) }, wm / 1000);
-    this.evaluateAlerts();
+    return committedUpTo;
+  }
+
+  /** The stored fence went back (Redis lost writes while we ran): fetch again from it. */
+  private rewindToFence(topic: string, partition: number, fence: number): void {
+    this.stats.rewinds++;
+    this.deps.logger.warn(
+      { partition, expectedFence: this.knownFence.get(partition), fence },
+      'Redis fence went back (Redis lost writes): rewinding to the fence',
+    );
+    this.knownFence.set(partition, fence);
+    this.consumer.seek({ topic, partition, offset: String(fence + 1) });
   }
 
   private recordApplied(

@@ -1,23 +1,36 @@
--- Applies one chunk of valid INTERVAL reads of ONE partition of the reads topic to the realtime
--- view, exactly once (layout: layout.ts; key names: keys.ts; arguments: apply-args.ts).
---
--- KEYS[1]  fence hash of the partition: {tag}:fence  (fields offset, maxEventMs, retainFrom)
--- KEYS[2]  registry of the partition's local dates in the view: {tag}:days (date -> 1)
--- ARGV[1]  the partition's hash tag, e.g. '{rv:3}' (grid keys are built from it, same slot)
--- ARGV[2]  offset of the last message of the chunk (valid or not): the new fence
--- ARGV[3]  largest event time (interval_start, ms) among the chunk's valid reads, or ''
--- ARGV[4]  number of meter-days d, then 4 arguments each: key, local date, day slots, day phase
--- then     number of attributions a, then 5 arguments each: text 't|f|s|r' and the 4 grid-day keys of
---          that attribution on the record's date ('' where the level is unknown)
--- then     the records blob, 26 bytes per read (encodeApplyReads)
--- optional the fence offset the caller expects (the fence it read, or its last apply's result)
--- Reads at or below the stored fence offset were applied before (a replay) and are skipped; reads of
--- a local date before the fence's retainFrom (set by the retention sweep, retention.ts) are expired.
--- A stored fence BELOW the expected one means Redis lost writes the caller made (restarted from an
--- older AOF, failed over to a lagging replica, came back empty): nothing is applied and the reply's
--- last element is 1, so the caller rewinds to the stored fence + 1 instead of leaving a hole.
--- Grid deltas are summed per (grid key, window) in Lua tables and written once per chunk.
--- Returns { inserted, replaced, unchanged, replayed, previous fence offset, expired, regressed }.
+--[[
+  Applies one chunk of valid INTERVAL reads of ONE partition of the reads topic to the realtime
+  view, exactly once, together with the partition's fence (apply.ts; layout: layout.ts; key names:
+  keys.ts; arguments: apply-args.ts). Grid deltas are summed per (grid key, window) in Lua tables
+  and written once per chunk.
+
+  Input:
+    KEYS[1] fence hash of the partition: {tag}:fence (fields offset, maxEventMs, retainFrom)
+    KEYS[2] registry of the partition's local dates in the view: {tag}:days (date -> 1)
+
+    ARGV[1] the partition's hash tag, e.g. '{rv:3}' (grid keys are built from it, same slot)
+    ARGV[2] offset of the last message of the chunk (valid or not): the new fence
+    ARGV[3] largest event time (interval_start, ms) among the chunk's valid reads, or ''
+    ARGV[4] number of meter-days d, then 4 arguments each: key, local date, day slots, day phase
+    then    number of attributions a, then 5 arguments each: text 't|f|s|r' and the 4 grid-day
+            keys of that attribution on the record's date ('' where the level is unknown)
+    then    the records blob, 26 bytes per read (encodeApplyReads)
+    last    (optional) the fence offset the caller expects (the fence it read, or its last
+            apply's result)
+
+  Output:
+    { inserted, replaced, unchanged, replayed, previous fence offset (-1 = none), expired,
+      regressed (1 = nothing applied, see below; else 0) }
+    error reply when a meter-day would exceed 63 grid attributions
+
+  Invariant: every read is applied exactly once. Reads at or below the stored fence offset were
+  applied before (a replay) and are skipped; the fence moves in the same atomic step as the data.
+  Reads of a local date before the fence's retainFrom (set by the retention sweep) are expired,
+  so a dropped day is never recreated. A stored fence BELOW the expected one means Redis lost
+  writes the caller made (restarted from an older AOF, failed over to a lagging replica, came back
+  empty): nothing is applied and `regressed` is 1, so the caller rewinds to the stored fence + 1
+  instead of leaving a hole.
+]]
 
 local HEADER_BYTES = 3
 local SLOT_BYTES = 15

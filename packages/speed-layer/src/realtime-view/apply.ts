@@ -1,24 +1,11 @@
 /**
- * Loads apply.lua into an ioredis client and applies one chunk of one partition with it.
+ * Applies one chunk of one partition to the realtime view with apply.lua (run through the speed
+ * layer's script loader, redis-scripts.ts), and reads a partition's fence back.
  */
-import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@ami/shared/clients';
+import { APPLY_SCRIPT } from '../redis-scripts.ts';
 import { encodeApplyReads, type ApplyRead } from './apply-args.ts';
 import { daysKey, fenceKey, partitionTag } from './keys.ts';
-
-const APPLY_LUA = readFileSync(new URL('./apply.lua', import.meta.url), 'utf8');
-const COMMAND = 'amiRealtimeApply';
-
-type ApplyCommand = (numKeys: number, ...args: (string | Buffer)[]) => Promise<unknown>;
-
-/** Registers the script on `redis` (idempotent); ioredis runs it by EVALSHA with EVAL fallback. */
-export function defineApplyCommand(redis: RedisClient): ApplyCommand {
-  const existing = (redis as unknown as Record<string, ApplyCommand | undefined>)[COMMAND];
-  if (existing === undefined) redis.defineCommand(COMMAND, { lua: APPLY_LUA });
-  const fn = (redis as unknown as Record<string, ApplyCommand>)[COMMAND];
-  if (fn === undefined) throw new Error('defineCommand did not register the apply script');
-  return fn.bind(redis);
-}
 
 export interface ApplyChunk {
   readonly partition: number;
@@ -65,16 +52,16 @@ export async function applyChunk(
   keyPrefix: string,
   chunk: ApplyChunk,
 ): Promise<ApplyResult> {
-  const run = defineApplyCommand(redis);
-  const out = await run(
-    2,
-    fenceKey(keyPrefix, chunk.partition),
-    daysKey(keyPrefix, chunk.partition),
-    partitionTag(keyPrefix, chunk.partition),
-    chunk.lastOffset,
-    chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
-    ...encodeApplyReads(chunk.reads, keyPrefix, chunk.partition),
-    ...(chunk.expectedFence === undefined ? [] : [String(chunk.expectedFence)]),
+  const out = await APPLY_SCRIPT.run(
+    redis,
+    [fenceKey(keyPrefix, chunk.partition), daysKey(keyPrefix, chunk.partition)],
+    [
+      partitionTag(keyPrefix, chunk.partition),
+      chunk.lastOffset,
+      chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
+      ...encodeApplyReads(chunk.reads, keyPrefix, chunk.partition),
+      ...(chunk.expectedFence === undefined ? [] : [String(chunk.expectedFence)]),
+    ],
   );
   if (!Array.isArray(out) || out.length !== 7) throw new Error('apply script returned an unexpected reply');
   const [inserted, replaced, unchanged, replayed, previousFence, expired, regressed] = out.map(toNumber) as [

@@ -6,6 +6,7 @@
  */
 import type { RedisClient } from '@ami/shared/clients';
 import { partitionOfMeter } from '@ami/shared/partitioner';
+import { GET_RANGES_SCRIPT } from '../redis-scripts.ts';
 import { gridDayKey, meterDayKey, type GridLevel } from './keys.ts';
 import {
   EMPTY_GRID_WINDOW,
@@ -63,36 +64,20 @@ function sumPartitions(perPartition: readonly GridWindow[][]): GridWindow[] | un
   return total;
 }
 
-/** GETRANGE ARGV[1]..ARGV[2] of every key (all of one partition, so one cluster slot). */
-const RANGES_LUA = `local out = {}
-for i = 1, #KEYS do out[i] = redis.call('GETRANGE', KEYS[i], ARGV[1], ARGV[2]) end
-return out`;
-const RANGES_COMMAND = 'amiGetRanges';
-/** Keys per script call (bounds the time one call holds Redis). */
+/** Keys per get-ranges.lua call (bounds the time one call holds Redis). */
 const RANGES_MAX_KEYS = 1024;
 
-type RangesCommand = (numKeys: number, ...args: string[]) => Promise<unknown>;
-
-function rangesCommand(redis: RedisClient): RangesCommand {
-  const r = redis as unknown as Record<string, RangesCommand | undefined>;
-  if (r[`${RANGES_COMMAND}Buffer`] === undefined) redis.defineCommand(RANGES_COMMAND, { lua: RANGES_LUA });
-  const fn = r[`${RANGES_COMMAND}Buffer`];
-  if (fn === undefined) throw new Error('defineCommand did not register the ranges script');
-  return fn.bind(redis);
-}
-
-/** GETRANGE start..end of every key, one script call per 1,024 keys (keys of ONE partition). */
+/** GETRANGE start..end of every key (get-ranges.lua), one call per 1,024 keys (keys of ONE partition). */
 async function getRanges(
   redis: RedisClient,
   keys: readonly string[],
   start: number,
   end: number,
 ): Promise<(Buffer | null)[]> {
-  const run = rangesCommand(redis);
   const out: (Buffer | null)[] = [];
   for (let i = 0; i < keys.length; i += RANGES_MAX_KEYS) {
     const part = keys.slice(i, i + RANGES_MAX_KEYS);
-    const values = await run(part.length, ...part, String(start), String(end));
+    const values = await GET_RANGES_SCRIPT.runBuffer(redis, part, [String(start), String(end)]);
     if (!Array.isArray(values) || values.length !== part.length) {
       throw new Error(`range read: unexpected reply for ${part.length} keys`);
     }

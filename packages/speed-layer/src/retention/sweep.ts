@@ -9,6 +9,7 @@
 import { scanKeys, type RedisClient } from '@ami/shared/clients';
 import type { Logger } from '@ami/shared/log';
 import { daysKey, fenceKey, partitionTag } from '../realtime-view/keys.ts';
+import { RAISE_RETAIN_FROM_SCRIPT } from '../redis-scripts.ts';
 import { decideRetention, type RetentionPolicy } from './policy.ts';
 
 /** Where the batch watermark comes from (the catalog); null = unknown (only the cap drops). */
@@ -86,13 +87,9 @@ export async function sweepRetention(opts: SweepOptions): Promise<SweepResult> {
       }
     }
     if (decision.retainFrom === undefined) continue;
-    // Only ever move retainFrom forward (another instance may have swept further already).
-    await redis.eval(
-      "local c = redis.call('HGET', KEYS[1], 'retainFrom') if not c or c < ARGV[1] then redis.call('HSET', KEYS[1], 'retainFrom', ARGV[1]) end return 1",
-      1,
-      fenceKey(keyPrefix, p),
-      decision.retainFrom,
-    );
+    // Only ever move retainFrom forward (another instance may have swept further already):
+    // raise-retain-from.lua.
+    await RAISE_RETAIN_FROM_SCRIPT.run(redis, [fenceKey(keyPrefix, p)], [decision.retainFrom]);
     for (const { date, covered } of decision.drop) {
       deletedKeys += await deleteDate(redis, tag, date);
       await redis.hdel(daysKey(keyPrefix, p), date);

@@ -10,7 +10,7 @@ import { AlertEngine } from '../../src/alerts/engine.ts';
 import { buildTransformerRoster } from '../../src/alerts/roster.ts';
 import { loadAlertEngineSettings } from '../../src/alerts/settings.ts';
 import type { AlertTransition } from '../../src/alerts/store.ts';
-import { partitionOfMeter } from '../../src/index.ts';
+import { partitionOfMeter } from '@ami/shared/partitioner';
 import {
   TZ,
   W,

@@ -16,13 +16,10 @@ import {
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { parseIsoInstant } from '@ami/shared/time';
 import { NO_FAULTS, Simulation, topologyRow, type FaultRates } from '@ami/simulator';
-import {
-  PartitionWatermarks,
-  applyChunk,
-  partitionOfMeter,
-  planReadBatch,
-  type InboundMessage,
-} from '../../src/index.ts';
+import { partitionOfMeter } from '@ami/shared/partitioner';
+import { PartitionWatermarks } from '../../src/watermark.ts';
+import { applyChunk } from '../../src/realtime-view/apply.ts';
+import { planReadBatch, type InboundMessage } from '../../src/consumer/plan-reads.ts';
 import type { AlertEngine } from '../../src/alerts/engine.ts';
 
 export const TZ = 'Europe/Stockholm';

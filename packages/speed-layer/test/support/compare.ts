@@ -4,7 +4,9 @@
  */
 import type { RedisClient } from '@ami/shared/clients';
 import { localDayBounds } from '@ami/shared/time';
-import { hourSlotStartMs, readGridDay, readMeterDay, type GridLevel } from '../../src/index.ts';
+import type { GridLevel } from '../../src/realtime-view/keys.ts';
+import { hourSlotStartMs } from '../../src/realtime-view/layout.ts';
+import { readGridDay, readMeterDay } from '../../src/realtime-view/read-view.ts';
 import { TZ, type Meter, type Model, type ModelWindow } from './fleet.ts';
 
 export async function viewAsModel(

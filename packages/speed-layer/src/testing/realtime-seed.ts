@@ -9,8 +9,9 @@ import type { RedisClient } from '@ami/shared/clients';
 import { validateRead } from '@ami/shared/contracts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { formatIsoUtc, INTERVAL_MS } from '@ami/shared/time';
-import { applyChunk, toApplyRead, type ApplyRead } from '../../src/index.ts';
-import { fenceKey } from '../../src/realtime-view/keys.ts';
+import { applyChunk } from '../realtime-view/apply.ts';
+import { toApplyRead, type ApplyRead } from '../realtime-view/apply-args.ts';
+import { fenceKey } from '../realtime-view/keys.ts';
 
 /** Where a meter's read counts in the grid aggregates (its topology). */
 export interface SeedAttribution {

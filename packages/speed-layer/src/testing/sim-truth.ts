@@ -10,7 +10,8 @@ import type { RedisClient } from '@ami/shared/clients';
 import type { TopologyRow } from '@ami/shared/contracts';
 import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared/time';
 import { NO_FAULTS, Simulation, topologyRow, type FaultRates, type MessageSink } from '@ami/simulator';
-import { GRID_LEVELS, readGridDay, readMeterDay, type GridLevel } from '../../src/index.ts';
+import { GRID_LEVELS, type GridLevel } from '../realtime-view/keys.ts';
+import { readGridDay, readMeterDay } from '../realtime-view/read-view.ts';
 
 export const PROVISIONAL_EXACT_FAULTS = [
   'duplicate',
