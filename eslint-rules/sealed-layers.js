@@ -7,7 +7,8 @@
 // `infra/**/*.test.ts`, the root `test/**`) may import the root test support (`test/support/**`:
 // service settings, polling, unique names, S3 clean-up), the shared test infrastructure of the
 // workspace. Fixtures a layer offers to other packages' tests are one of its declared exports
-// (`@ami/<layer>/testing`), like any other entry point.
+// (`@ami/<layer>/testing`), like any other entry point — but production code (`packages/*/src`)
+// may not import a `/testing` entry point.
 //
 // The workspace is read from disk once (pnpm-workspace.yaml's folders: packages/*, infra, test) and
 // can be replaced for the rule's own tests with the `workspace` option.
@@ -77,6 +78,8 @@ export default {
       notExported:
         '\'{{specifier}}\' is not an entry point of {{pkg}}: import one of its exports ({{allowed}}) — see its package.json and docs/architecture.md "Contracts"',
       unknownPackage: "'{{specifier}}': no workspace package is named {{pkg}}",
+      testingInProduction:
+        "'{{specifier}}' is a test fixture entry point: production code (packages/*/src) may not import it",
       relativeIntoPackage:
         "'{{specifier}}' reaches into {{target}} by a relative path: import {{targetName}} through its exports ({{allowed}})",
     },
@@ -99,6 +102,10 @@ export default {
         const info = workspace[pkg];
         if (info === undefined) {
           context.report({ node, messageId: 'unknownPackage', data: { specifier, pkg } });
+          return;
+        }
+        if (sub === './testing' && /^packages\/[^/]+\/src\//.test(fileRel)) {
+          context.report({ node, messageId: 'testingInProduction', data: { specifier } });
           return;
         }
         if (!info.exports.includes(sub)) {

@@ -128,6 +128,13 @@ tester.run('ami/sealed-layers', sealedLayers, {
       options,
       errors: [{ messageId: 'relativeIntoPackage' }],
     },
+    // nor a layer's test fixtures
+    {
+      code: "import { seedAlert } from '@ami/speed-layer/testing';",
+      filename: file('packages/serving-layer/src/routes/alerts.ts'),
+      options,
+      errors: [{ messageId: 'testingInProduction' }],
+    },
     // production code may not use the root test support
     {
       code: "import { uniqueName } from '../../../test/support/config.ts';",
