@@ -117,9 +117,11 @@ describe('cached zone rules vs uncached Intl', () => {
       }
     }
     expect(mismatches).toEqual([]);
-    // 4 each in Stockholm, New York, Lord Howe, Chatham, Dublin, Troll, St John's, Casablanca (Ramadan);
-    // none in Tokyo, Kathmandu, UTC, Sao Paulo, Apia, Tehran.
-    expect(changes).toBe(32);
+    // 4 each in Stockholm, New York, Lord Howe, Chatham, Dublin, Troll, St John's; 4 in Casablanca
+    // (Ramadan) up to tzdata 2025x, 5 from tzdata 2026e (Node 26), which has Morocco back on UTC+0 from
+    // 2026-09-20; none in Tokyo, Kathmandu, UTC, Sao Paulo, Apia, Tehran. The figure only proves that
+    // the loop met the offset changes: the agreement itself is the check above.
+    expect(changes).toBeGreaterThanOrEqual(32);
   });
 
   it('agree on offset and local date at every interval start of 2025–2026 in Europe/Stockholm', () => {
