@@ -10,6 +10,7 @@ export { redisService } from './redis.ts';
 export { pidFileOf } from './paths.ts';
 export { pidFileState, type PidFileState } from './process.ts';
 export { isAlive } from './procfs.ts';
+export { isPortOpen } from './service.ts';
 export {
   freePrivatePorts,
   privateInstanceEnv,

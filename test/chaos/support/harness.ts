@@ -13,6 +13,7 @@ import { loadConfig } from '@ami/shared/config';
 import { infraDown, infraPaths, infraUp, type ServiceName } from '@ami/infra';
 import {
   isAlive,
+  isPortOpen,
   kafkaService,
   minioService,
   pidFileOf,
@@ -60,17 +61,29 @@ export class PrivateInfra {
       throw new Error(`${service} was not running (${r?.outcome ?? 'no result'})`);
   }
 
-  /** SIGKILLs one service (after checking the pid file names our process) and waits until it is gone. */
+  /**
+   * SIGKILLs one service (after checking the pid file names our process) and waits until it is gone
+   * and its ports are closed: a child it forked (Redis's background save or AOF rewrite) inherits
+   * the listening socket and keeps the port open until it finishes, and `infraUp` refuses a port
+   * that something else holds.
+   */
   async kill(service: ServiceName): Promise<void> {
     const ctx = { config: loadConfig(this.env), paths: this.paths, log: () => undefined };
-    const markers = { kafka: kafkaService, redis: redisService, minio: minioService }[service].markers(ctx);
-    const state = pidFileState(pidFileOf(this.paths, service), markers);
+    const definition = { kafka: kafkaService, redis: redisService, minio: minioService }[service];
+    const state = pidFileState(pidFileOf(this.paths, service), definition.markers(ctx));
     if (state.kind !== 'ours') throw new Error(`${service}: no process of ours to kill (${state.kind})`);
     process.kill(state.pid, 'SIGKILL');
     await until(
       `${service} (pid ${state.pid}) to exit`,
       () => Promise.resolve(isAlive(state.pid) ? undefined : true),
       30_000,
+      100,
+    );
+    const ports = definition.ports(ctx);
+    await until(
+      `${service}'s ports ${ports.join(', ')} to close`,
+      async () => ((await Promise.all(ports.map((p) => isPortOpen(p)))).some(Boolean) ? undefined : true),
+      60_000,
       100,
     );
   }
