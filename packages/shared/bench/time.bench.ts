@@ -28,9 +28,17 @@ import {
 import { resetZoneCaches } from '../src/time/zone-rules.ts';
 
 const { values } = parseArgs({
-  options: { zone: { type: 'string', default: 'Europe/Stockholm' }, only: { type: 'string' } },
+  options: {
+    zone: { type: 'string', default: 'Europe/Stockholm' },
+    only: { type: 'string' },
+    // `pnpm bench --quick`: fewer and shorter rounds (a smoke check, not a measurement).
+    quick: { type: 'boolean', default: false },
+  },
 });
 const zone = values.zone;
+const quick = values.quick;
+const ROUNDS = quick ? 2 : 5;
+const ROUND_NS = quick ? 50e6 : 200e6;
 
 const N = 1 << 16;
 const MASK = N - 1;
@@ -59,14 +67,14 @@ const isoStrings = Array.from(stream, (t, i) => (i % 2 === 0 ? formatIsoOffset(t
 
 let sink = 0;
 
-/** Best ops/s over 5 rounds of at least 200 ms of `op(i)` for i = 0, 1, 2, … */
+/** Best ops/s over 5 rounds (2 when quick) of at least 200 ms (50 ms) of `op(i)` for i = 0, 1, 2, … */
 function opsPerSecond(op: (i: number) => number): number {
   let best = 0;
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     let calls = 0;
     const start = process.hrtime.bigint();
     let elapsedNs = 0;
-    while (elapsedNs < 200e6) {
+    while (elapsedNs < ROUND_NS) {
       for (let i = 0; i < 10_000; i++) sink += op(calls + i);
       calls += 10_000;
       elapsedNs = Number(process.hrtime.bigint() - start);
@@ -135,11 +143,19 @@ if (values.only !== undefined) {
   if (run === undefined) throw new Error(`unknown benchmark ${values.only}`);
   process.stdout.write(`${JSON.stringify({ value: run(), sink })}\n`);
 } else {
-  const figures: Record<string, Figure> = { zone };
+  const figures: Record<string, Figure> = { zone, ...(quick ? { quick } : {}) };
   for (const name of Object.keys(benchmarks)) {
     const out = execFileSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--zone', zone, '--only', name],
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--zone',
+        zone,
+        '--only',
+        name,
+        ...(quick ? ['--quick'] : []),
+      ],
       { encoding: 'utf8' },
     );
     figures[name] = (JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { value: number }).value;
