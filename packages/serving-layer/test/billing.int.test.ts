@@ -3,7 +3,8 @@
  * error mapping). Batch views are published with the real CatalogPublisher in one commit:
  *  - every day of 2026-02 (complete period) with a billing_determinants partition of 3 service
  *    points (one on hold, one whose customer id needs CSV quoting);
- *  - 2026-03-01…03-10 and 2026-03-12 (so 2026-03 is not final; 03-11 and 03-13…31 unpublished).
+ *  - 2026-03-01…03-10 and 2026-03-12 (so 2026-03 is not final; 03-11 and 03-13…31 unpublished);
+ *    the watermark ends the run holding the latest published day: the end of 2026-03-12.
  * Other daily/monthly views carry a tiny placeholder file (the watermark needs every view of a day).
  * Checks JSON values (kWh from integer Wh, kW demand, versions, watermark), CSV (header, RFC 4180
  * quoting, same figures), Parquet read back with DuckDB, 409 naming exactly the unpublished days, 404
@@ -184,7 +185,7 @@ describe('billing determinants route on MinIO + DuckDB', () => {
     expect(body.catalog_version).toBe(catalog.version);
     expect(body.watermark).toBe(catalog.watermark);
     expect(body.view_version).toBe(catalog.views.find((v) => v.view === 'billing_determinants')?.version);
-    expect(new Date(body.watermark).getTime()).toBe(localDayBounds('2026-03-10', tz).endMs);
+    expect(new Date(body.watermark).getTime()).toBe(localDayBounds('2026-03-12', tz).endMs);
     expect(body.period).toBe('2026-02');
     expect(new Date(body.period_start).getTime()).toBe(localDayBounds('2026-02-01', tz).startMs);
     expect(new Date(body.period_end).getTime()).toBe(localDayBounds('2026-03-01', tz).startMs);
@@ -323,7 +324,8 @@ describe('billing determinants route on MinIO + DuckDB', () => {
     const expected = ['2026-03-11', ...localDatesOfMonth('2026-03').slice(12)];
     expect(body.details.missing_days).toEqual(expected);
     expect(body.details.missing_days).not.toContain('2026-03-12');
-    expect(new Date(body.details.watermark).getTime()).toBe(localDayBounds('2026-03-10', tz).endMs);
+    // the watermark lies past the gap 03-11: the unpublished days decide finality, not the watermark
+    expect(new Date(body.details.watermark).getTime()).toBe(localDayBounds('2026-03-12', tz).endMs);
 
     // a period before anything was published: every day is missing, whatever the watermark says
     const jan = await get('/v1/billing/determinants?period=2026-01&format=csv');

@@ -38,7 +38,7 @@ export const speedLayerSettings = {
   ),
   retentionGraceS: setting(
     'AMI_SPEED_RETENTION_GRACE_S',
-    'A local day is dropped from the realtime view this long after the batch watermark first covered it (seconds)',
+    'A local day is dropped from the realtime view this long after the batch layer first had it published (seconds)',
     '3600',
     parse.int(0, 30 * 86_400),
   ),

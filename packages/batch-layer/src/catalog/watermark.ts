@@ -1,55 +1,42 @@
 /**
- * The batch watermark (SPEC 5): the end of the last contiguous authoritative local day.
+ * The batch watermark (SPEC 5), written into every catalog snapshot: the end of the run of
+ * consecutive published local days that holds the LATEST published day.
  *
- * A local day D counts as published when every daily view has partition date=D and every monthly
- * view has the partition of D's month (a day rebuild publishes all of them in one commit). From the
- * first published day, days are followed while they are consecutive; the watermark is the start of
- * the local day after the last one of that run (an instant, so 23- and 25-hour DST days come out
- * right). Gaps after the run do not count until they are filled. Pure functions.
+ * Which days are published is the one rule of @ami/shared/catalog (`publishedDays`: every daily view
+ * has date=D and every monthly view D's month). Published days need not be contiguous (a late read
+ * for an old day publishes that day alone; a failed build leaves a gap), so the watermark is taken
+ * from the newest run: the start of the local day after its last day (an instant, so 23- and
+ * 25-hour DST days come out right). Publishing a day before, inside or after the published range
+ * therefore only ever keeps the watermark or moves it forward — an isolated old day never pulls it
+ * back — and no published day lies after it. Days before it need not all be published: readers
+ * decide per local day (`PinnedCatalog.isDayPublished`), not by the watermark alone. Removing
+ * partitions (a rollback) can move it back. Pure functions.
  */
-import {
-  DAILY_VIEWS,
-  MONTHLY_VIEWS,
-  datePartition,
-  monthPartition,
-  type ViewEntry,
-} from '@ami/shared/catalog';
-import { addLocalDays, isValidLocalDate, localDayBounds, localMonthOfDate } from '@ami/shared/time';
+import { publishedDays, publishedRuns } from '@ami/shared/catalog';
+import { isValidLocalDate, localDayBounds } from '@ami/shared/time';
+
+export { publishedDays };
 
 export interface Watermark {
   /** Start of the local day after `lastContiguousDay`, epoch ms; null when no day is published. */
   readonly watermarkMs: number | null;
+  /** First day of the run of consecutive published days that holds the latest published day. */
   readonly firstPublishedDay: string | null;
+  /** Last day of that run: the latest published day. */
   readonly lastContiguousDay: string | null;
-}
-
-/** Local days for which every view of the day is published, sorted. */
-export function publishedDays(views: Readonly<Record<string, ViewEntry | undefined>>): string[] {
-  const first = DAILY_VIEWS[0];
-  if (first === undefined) return [];
-  const candidates = Object.keys(views[first]?.partitions ?? {})
-    .filter((id) => id.startsWith('date='))
-    .map((id) => id.slice(5));
-  return candidates
-    .filter(
-      (d) =>
-        DAILY_VIEWS.every((v) => views[v]?.partitions[datePartition(d)] !== undefined) &&
-        MONTHLY_VIEWS.every((v) => views[v]?.partitions[monthPartition(localMonthOfDate(d))] !== undefined),
-    )
-    .sort();
 }
 
 /** Watermark of a set of published local days (any order, duplicates allowed) in `timeZone`. */
 export function computeWatermark(days: Iterable<string>, timeZone: string): Watermark {
-  const set = new Set<string>();
-  for (const d of days) {
+  const list = [...days];
+  for (const d of list)
     if (!isValidLocalDate(d)) throw new RangeError(`invalid local date: ${JSON.stringify(d)}`);
-    set.add(d);
-  }
-  if (set.size === 0) return { watermarkMs: null, firstPublishedDay: null, lastContiguousDay: null };
-  const sorted = [...set].sort();
-  const firstPublishedDay = sorted[0] as string;
-  let last = firstPublishedDay;
-  while (set.has(addLocalDays(last, 1))) last = addLocalDays(last, 1);
-  return { watermarkMs: localDayBounds(last, timeZone).endMs, firstPublishedDay, lastContiguousDay: last };
+  const runs = publishedRuns(list);
+  const newest = runs[runs.length - 1];
+  if (newest === undefined) return { watermarkMs: null, firstPublishedDay: null, lastContiguousDay: null };
+  return {
+    watermarkMs: localDayBounds(newest.last, timeZone).endMs,
+    firstPublishedDay: newest.first,
+    lastContiguousDay: newest.last,
+  };
 }

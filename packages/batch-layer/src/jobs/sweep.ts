@@ -1,6 +1,6 @@
 /**
  * The `sweep-dirty` job (late data): enqueue a build-day job (cause `late_data`) for each dirty day
- * that is closed, oldest date first (an earlier day holds the watermark back), at most
+ * that is closed, oldest date first (an unpublished gap day is only provisional until built), at most
  * AMI_BATCH_SWEEP_CAP per sweep; the rest wait for the next sweep.
  *
  * A day is closed when its local end plus AMI_BATCH_SWEEP_CLOSE_DELAY_S has passed: the open day

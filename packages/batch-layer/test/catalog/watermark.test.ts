@@ -22,15 +22,47 @@ describe('computeWatermark', () => {
     expect(iso(w.watermarkMs)).toBe('2026-01-12T23:00:00.000Z');
   });
 
-  it('stops at the first gap: later days do not count until the gap is filled', () => {
+  it('never goes back for an isolated old day: 2026-02-10 published after March keeps 2026-04-01', () => {
+    const march = Array.from({ length: 31 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`);
+    const before = computeWatermark(march, TZ);
+    // 2026-04-01 00:00 in Stockholm (CEST, UTC+2)
+    expect(iso(before.watermarkMs)).toBe('2026-03-31T22:00:00.000Z');
+    const after = computeWatermark([...march, '2026-02-10'], TZ);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ firstPublishedDay: '2026-03-01', lastContiguousDay: '2026-03-31' });
+  });
+
+  it('moves forward over a forward gap: the newest run holds the latest published day', () => {
     const w = computeWatermark(['2026-01-10', '2026-01-11', '2026-01-13', '2026-01-14'], TZ);
-    expect(w.lastContiguousDay).toBe('2026-01-11');
-    expect(iso(w.watermarkMs)).toBe('2026-01-11T23:00:00.000Z');
+    expect(w).toMatchObject({ firstPublishedDay: '2026-01-13', lastContiguousDay: '2026-01-14' });
+    expect(iso(w.watermarkMs)).toBe('2026-01-14T23:00:00.000Z');
     const filled = computeWatermark(
       ['2026-01-10', '2026-01-11', '2026-01-12', '2026-01-13', '2026-01-14'],
       TZ,
     );
-    expect(filled.lastContiguousDay).toBe('2026-01-14');
+    expect(filled).toMatchObject({ firstPublishedDay: '2026-01-10', lastContiguousDay: '2026-01-14' });
+    expect(filled.watermarkMs).toBe(w.watermarkMs);
+  });
+
+  it('keeps the watermark when a day inside a gap is published, and never moves it back', () => {
+    const base = ['2026-01-01', '2026-01-02', '2026-01-20', '2026-01-21'];
+    const w = computeWatermark(base, TZ);
+    expect(w.lastContiguousDay).toBe('2026-01-21');
+    const inGap = computeWatermark([...base, '2026-01-10'], TZ);
+    expect(inGap).toEqual(w);
+    const joining = computeWatermark([...base, '2026-01-19'], TZ);
+    expect(joining).toMatchObject({ firstPublishedDay: '2026-01-19', lastContiguousDay: '2026-01-21' });
+    expect(joining.watermarkMs).toBe(w.watermarkMs);
+    // whatever day is added, the watermark is never earlier than before
+    let days = ['2026-01-15'];
+    let last = computeWatermark(days, TZ).watermarkMs!;
+    for (const d of ['2026-01-03', '2026-01-14', '2026-01-17', '2026-01-16', '2025-12-31', '2026-01-25']) {
+      days = [...days, d];
+      const next = computeWatermark(days, TZ).watermarkMs!;
+      expect(next).toBeGreaterThanOrEqual(last);
+      last = next;
+    }
+    expect(computeWatermark(days, TZ).lastContiguousDay).toBe('2026-01-25');
   });
 
   it('follows runs across month and year ends and ignores duplicates', () => {

@@ -1,24 +1,29 @@
 /**
- * The analytics aggregate (SPEC 6): per group and bucket one metric value, merged at the watermark
- * by the series merge rule (src/merge: mergeGridSeries) and labelled authoritative / provisional /
- * missing.
+ * The analytics aggregate (SPEC 6): per group and bucket one metric value, merged by the series merge
+ * rule (src/merge: mergeGridSeries over the batch coverage of the pinned catalog, merge/coverage.ts)
+ * and labelled authoritative / provisional / missing.
  *
- *  - region, substation, feeder: grid_15m windows before the watermark, the realtime view's grid
- *    windows (readGridDay) after it — exactly the grid series of each entity.
- *  - segment, tariff: intervals_validated ⋈ meter_daily before the watermark. The realtime view has
- *    no aggregate by segment or tariff (its grid windows are per grid entity only), so every bucket
- *    that does not end at or before the watermark is `missing` with reason
- *    `no_realtime_aggregate` — a partly authoritative total would read as a drop in load.
+ *  - region, substation, feeder: grid_15m windows of the batch-answered days (the published ones),
+ *    the realtime view's grid windows (readGridDay) for the others — exactly the grid series of each
+ *    entity.
+ *  - segment, tariff: intervals_validated ⋈ meter_daily of the batch-answered days. The realtime view
+ *    has no aggregate by segment or tariff (its grid windows are per grid entity only), so every
+ *    bucket that is not wholly batch-answered is `missing` with reason `no_realtime_aggregate` — a
+ *    partly authoritative total would read as a drop in load.
  * Groups are the attribution values in meter_daily of the request's batch days (or the watermark's
- * last day when the request lies wholly after it) under the filters; nothing published = no groups.
+ * last day when the request has none) under the filters; nothing published = no groups.
  */
 import { whToKwh } from '@ami/shared/energy';
 import { localDate, type Step } from '@ami/shared/time';
 import {
-  localDatesOfRange,
+  batchDatesOf,
+  coversInterval,
+  isBatchBucket,
   mergeGridSeries,
+  realtimeDatesOf,
   spanOf,
-  splitSpan,
+  watermarkCoverage,
+  type BatchCoverage,
   type Bucket,
   type GridPoint,
   type SeriesStatus,
@@ -62,17 +67,21 @@ export function metricValue(metric: Metric, p: GridPoint): number | null {
   }
 }
 
-/** Rows of one group from its merged points; `realtimeAvailable` false masks buckets past the watermark. */
+/**
+ * Rows of one group from its merged points; `realtimeAvailable` false masks every bucket the batch
+ * does not wholly answer. `batch` is the pinned catalog's coverage, or a bare watermark (every
+ * interval before it is batch).
+ */
 export function groupRows(
   group: string,
   metric: Metric,
   points: readonly GridPoint[],
-  watermarkMs: number | null,
+  batch: BatchCoverage | number | null,
   realtimeAvailable: boolean,
 ): AggregateRow[] {
-  const w = watermarkMs ?? -Infinity;
+  const coverage = typeof batch === 'object' && batch !== null ? batch : watermarkCoverage(batch);
   return points.map((p) => {
-    if (!realtimeAvailable && p.endMs > w) {
+    if (!realtimeAvailable && !isBatchBucket(coverage, p)) {
       return {
         group,
         startMs: p.startMs,
@@ -87,19 +96,20 @@ export function groupRows(
   });
 }
 
-/** Reads, merges and labels the aggregate under one pinned catalog version. */
+/** Reads, merges and labels the aggregate under one pinned catalog version and its coverage. */
 export async function aggregate(
   req: AggregateRequest,
   batch: BatchSource,
   realtime: RealtimeSource,
   watermarkMs: number | null,
   nowMs: number,
+  coverage: BatchCoverage = watermarkCoverage(watermarkMs),
 ): Promise<AggregateRow[]> {
   const { buckets, groupBy, metric, filters } = req;
   if (watermarkMs === null) return [];
   const tz = batch.timeZone;
-  const { batch: batchSpan, realtime: rtSpan } = splitSpan(spanOf(buckets), watermarkMs);
-  const batchDates = localDatesOfRange(batchSpan, tz);
+  const span = spanOf(buckets);
+  const batchDates = batchDatesOf(coverage, span, tz);
   const lastBatchDay = localDate(watermarkMs - 1, tz);
   const groupDates = batchDates.length > 0 ? batchDates : [lastBatchDay];
   const groups = await readGroups(batch, groupBy, filters, groupDates);
@@ -112,16 +122,17 @@ export async function aggregate(
       const points = mergeGridSeries({
         buckets,
         watermarkMs,
+        coverage,
         authoritative: windows.get(g) ?? [],
         provisional: [],
         provisionalMetersTotal: null,
       });
-      return groupRows(g, metric, points, watermarkMs, false);
+      return groupRows(g, metric, points, coverage, false);
     });
   }
 
   // Grid groupings: the realtime part also needs each entity's latest batch meters total.
-  const rtDates = localDatesOfRange(rtSpan, tz);
+  const rtDates = realtimeDatesOf(coverage, span, tz);
   const gridDates =
     rtDates.length > 0 && !batchDates.includes(lastBatchDay) ? [...batchDates, lastBatchDay] : batchDates;
   const [windows, provisional] = await Promise.all([
@@ -129,15 +140,16 @@ export async function aggregate(
     Promise.all(groups.map((g) => readGridProvisional(realtime, groupBy, g, rtDates, nowMs))),
   ]);
   return groups.flatMap((g, k) => {
-    const own = (windows.get(g) ?? []).filter((x) => x.startMs < watermarkMs);
+    const own = (windows.get(g) ?? []).filter((x) => coversInterval(coverage, x.startMs));
     const latest = own[own.length - 1];
     const points = mergeGridSeries({
       buckets,
       watermarkMs,
+      coverage,
       authoritative: own,
       provisional: provisional[k]!,
       provisionalMetersTotal: latest ? latest.metersTotal : null,
     });
-    return groupRows(g, metric, points, watermarkMs, true);
+    return groupRows(g, metric, points, coverage, true);
   });
 }

@@ -30,12 +30,10 @@ const FILTER_COLUMN: Readonly<Record<keyof Filters, string>> = {
 const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** Local cache paths of the view's partitions of `dates` that the pinned version has. */
 async function paths(src: BatchSource, view: ViewName, dates: readonly string[]): Promise<string[]> {
   if (dates.length === 0) return [];
-  const files = await src.pinned.localFiles(view, {
-    from: datePartition(dates[0]!),
-    to: datePartition(dates[dates.length - 1]!),
-  });
+  const files = await src.pinned.localFiles(view, dates.map(datePartition));
   return [...files.paths];
 }
 

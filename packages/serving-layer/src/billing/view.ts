@@ -1,9 +1,11 @@
 /**
  * The `billing_determinants` batch view of ONE pinned catalog version, as the billing route reads it
  * (never provisional data):
- *  - `requireFinalPeriod`: a period is final when every local day of it is published (meter_daily has
- *    `date=<day>`) and the watermark is at or after the period's end, else 409 with
- *    `details.missing_days` (the period's days the pinned catalog has not published);
+ *  - `requireFinalPeriod`: a period is final when every local day of it is published (the one rule of
+ *    @ami/shared/catalog: every daily view has the date, every monthly view the month), else 409 with
+ *    `details.missing_days` (the period's days the pinned catalog has not published). The watermark
+ *    is then at or after the period's end (it ends the run holding the latest published day), but is
+ *    not what decides: an old day published alone never makes a final period unfinal;
  *  - `openBillingView`: the cached files of the partition `month=<period>` and its versions;
  *  - `readDeterminantRows`: the view's rows as stored (integer Wh), ordered by service point;
  *  - `exportParquet`: a DuckDB COPY of those rows (plus period and versions) to a temp file.
@@ -13,9 +15,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { datePartition, monthPartition, type PinnedCatalog } from '@ami/shared/catalog';
+import { monthPartition, type PinnedCatalog } from '@ami/shared/catalog';
 import { sqlPath, type DuckDBConnection } from '@ami/shared/clients';
-import { addLocalDays, formatIsoOffset, localDatesOfBillingPeriod } from '@ami/shared/time';
+import { formatIsoOffset, localDatesOfBillingPeriod } from '@ami/shared/time';
 import { conflict, notFound, type ApiError } from '../errors.ts';
 import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 
@@ -98,19 +100,13 @@ function toRow(r: Record<string, unknown>): DeterminantRow {
   };
 }
 
-/** The period's local days the pinned catalog has not published (meter_daily partitions). */
+/** The period's local days the pinned catalog has not published. */
 export function unpublishedDays(pinned: PinnedCatalog, period: string): string[] {
-  const dates = localDatesOfBillingPeriod(period);
-  const first = dates[0];
-  const last = dates[dates.length - 1];
-  if (first === undefined || last === undefined) return [];
-  const published = new Set(
-    pinned.partitions('meter_daily', { from: datePartition(first), to: datePartition(last) }),
-  );
-  return dates.filter((d) => !published.has(datePartition(d)));
+  const published = pinned.publishedDays();
+  return localDatesOfBillingPeriod(period).filter((d) => !published.has(d));
 }
 
-/** 409 unless every day of the period is published and the watermark is at or after its end. */
+/** 409 unless every day of the period is published. */
 export function requireFinalPeriod(
   pinned: PinnedCatalog,
   period: string,
@@ -118,23 +114,13 @@ export function requireFinalPeriod(
   timeZone: string,
 ): void {
   const missingDays = unpublishedDays(pinned, period);
-  const w = pinned.watermarkMs;
-  if (missingDays.length === 0 && w !== null && w >= periodEndMs) return;
-  const lastContiguous = pinned.snapshot?.lastContiguousDay ?? null;
-  throw conflict(
-    missingDays.length > 0
-      ? `billing period ${period} is not final: ${missingDays.length} day(s) not published`
-      : `billing period ${period} is not final: the watermark is before its end`,
-    {
-      period,
-      missing_days: missingDays,
-      watermark: pinned.watermark,
-      period_end: formatIsoOffset(periodEndMs, timeZone),
-      ...(missingDays.length === 0 && lastContiguous !== null
-        ? { first_unpublished_day: addLocalDays(lastContiguous, 1) }
-        : {}),
-    },
-  );
+  if (missingDays.length === 0) return;
+  throw conflict(`billing period ${period} is not final: ${missingDays.length} day(s) not published`, {
+    period,
+    missing_days: missingDays,
+    watermark: pinned.watermark,
+    period_end: formatIsoOffset(periodEndMs, timeZone),
+  });
 }
 
 /** The period's partition of the view (409 when the pinned catalog has not published it). */

@@ -1,6 +1,7 @@
 /**
- * Merge of a grid entity's series (SPEC 6): 15-minute windows from the batch view grid_15m before the
- * watermark and from the realtime view's grid windows after it, rolled up into buckets.
+ * Merge of a grid entity's series (SPEC 6): 15-minute windows from the batch view grid_15m where the
+ * batch coverage answers (coverage.ts: the published local days; without a coverage, before the
+ * watermark) and from the realtime view's grid windows everywhere else, rolled up into buckets.
  *
  * Per bucket:
  *  - wh: energy of every window (integer Wh); null when status is 'missing';
@@ -16,7 +17,8 @@
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
 import type { GridTailWindow } from '@ami/speed-layer/realtime-view';
 import { bucketIndexOf, type Bucket } from './buckets.ts';
-import { bucketStatus, effectiveWatermark, type SeriesStatus } from './watermark-split.ts';
+import { bucketStatusBy, coversInterval, watermarkCoverage, type BatchCoverage } from './coverage.ts';
+import type { SeriesStatus } from './watermark-split.ts';
 
 export interface AuthoritativeGridWindow {
   readonly startMs: number;
@@ -52,6 +54,8 @@ export interface GridPoint {
 export interface GridMergeInput {
   readonly buckets: readonly Bucket[];
   readonly watermarkMs: number | null;
+  /** Which windows the batch views answer; default: those starting before `watermarkMs`. */
+  readonly coverage?: BatchCoverage;
   readonly authoritative: readonly AuthoritativeGridWindow[];
   readonly provisional: readonly ProvisionalGridWindow[];
   /** Meters of the entity for realtime windows (latest batch figure), or null when unknown. */
@@ -84,7 +88,7 @@ function checkStart(ms: number, seen: Set<number>, side: string): void {
 
 export function mergeGridSeries(input: GridMergeInput): GridPoint[] {
   const { buckets, watermarkMs } = input;
-  const w = effectiveWatermark(watermarkMs);
+  const coverage = input.coverage ?? watermarkCoverage(watermarkMs);
   const acc: Acc[] = buckets.map(() => ({
     wh: 0,
     valued: 0,
@@ -100,7 +104,7 @@ export function mergeGridSeries(input: GridMergeInput): GridPoint[] {
 
   const seenBatch = new Set<number>();
   for (const g of input.authoritative) {
-    if (g.startMs >= w) continue;
+    if (!coversInterval(coverage, g.startMs)) continue;
     checkStart(g.startMs, seenBatch, 'authoritative');
     const i = bucketIndexOf(buckets, g.startMs);
     if (i < 0) continue;
@@ -123,7 +127,7 @@ export function mergeGridSeries(input: GridMergeInput): GridPoint[] {
   const seenRealtime = new Set<number>();
   const total = input.provisionalMetersTotal;
   for (const g of input.provisional) {
-    if (g.startMs < w) continue;
+    if (coversInterval(coverage, g.startMs)) continue;
     checkStart(g.startMs, seenRealtime, 'provisional');
     const i = bucketIndexOf(buckets, g.startMs);
     if (i < 0) continue;
@@ -144,7 +148,7 @@ export function mergeGridSeries(input: GridMergeInput): GridPoint[] {
 
   return buckets.map((bucket, i) => {
     const a = acc[i]!;
-    const status = bucketStatus(bucket, watermarkMs, a.valued > 0);
+    const status = bucketStatusBy(coverage, bucket, a.valued > 0);
     const none = status === 'missing';
     return {
       startMs: bucket.startMs,

@@ -2,6 +2,7 @@
 export * from './buckets.ts';
 export * from './quality.ts';
 export * from './watermark-split.ts';
+export * from './coverage.ts';
 export * from './meter-series.ts';
 export * from './grid-series.ts';
 export * from './dates.ts';

@@ -2,17 +2,31 @@
  * Merge of a meter's series (SPEC 6): authoritative cells from the batch views and provisional
  * intervals from the realtime view, rolled up into buckets with integer Wh and quality counts.
  *
+ * Which side answers an interval is decided per interval by the batch coverage (coverage.ts): the
+ * intervals of the local days the pinned catalog has published come from the batch views, every
+ * other interval (after the watermark, or on an unpublished day before it) from the realtime view.
+ * Without a coverage the watermark is the one cut (watermark-split.ts).
+ *
  * An authoritative cell is a span of whole intervals from one batch row: one interval
  * (intervals_validated), one local day (meter_daily) or one local month (meter_monthly); its quality
- * counts say how many of its intervals are in each class. A cell must lie before the watermark and
- * inside one bucket (the sources choose the view whose rows nest in the step's buckets). Intervals
- * before the watermark that no cell covers count as missing; so do realtime intervals without a read.
+ * counts say how many of its intervals are in each class. A cell must lie wholly in the batch
+ * coverage and inside one bucket (the sources choose the view whose rows nest in the step's
+ * buckets); a cell starting outside the coverage is ignored. Batch intervals that no cell covers
+ * count as missing; so do realtime intervals without a read.
  */
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
 import type { MeterTailInterval } from '@ami/speed-layer/realtime-view';
 import { bucketIndexOf, type Bucket } from './buckets.ts';
+import {
+  bucketStatusBy,
+  coversInterval,
+  coversRange,
+  splitBucketBy,
+  watermarkCoverage,
+  type BatchCoverage,
+} from './coverage.ts';
 import { addQuality, emptyQuality, qualityTotal, valuedIntervals, type QualityCounts } from './quality.ts';
-import { bucketStatus, effectiveWatermark, splitBucket, type SeriesStatus } from './watermark-split.ts';
+import type { SeriesStatus } from './watermark-split.ts';
 
 export interface AuthoritativeMeterCell {
   readonly startMs: number;
@@ -37,19 +51,24 @@ export interface MeterPoint {
 export interface MeterMergeInput {
   readonly buckets: readonly Bucket[];
   readonly watermarkMs: number | null;
+  /** Which intervals the batch views answer; default: those starting before `watermarkMs`. */
+  readonly coverage?: BatchCoverage;
   readonly authoritative: readonly AuthoritativeMeterCell[];
   readonly provisional: readonly ProvisionalMeterInterval[];
 }
 
 export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
   const { buckets, watermarkMs } = input;
-  const w = effectiveWatermark(watermarkMs);
+  const coverage = input.coverage ?? watermarkCoverage(watermarkMs);
   const acc = buckets.map(() => ({ wh: 0, batch: emptyQuality(), realtime: 0, realtimeWh: 0 }));
 
   for (const cell of input.authoritative) {
-    if (cell.startMs >= w) continue; // after the watermark the realtime view answers
-    if (cell.endMs > w) {
-      throw new RangeError(`authoritative cell [${cell.startMs}, ${cell.endMs}) crosses the watermark ${w}`);
+    if (!coversInterval(coverage, cell.startMs)) continue; // the realtime view answers there
+    if (!coversRange(coverage, cell)) {
+      throw new RangeError(
+        `authoritative cell [${cell.startMs}, ${cell.endMs}) crosses the watermark ${watermarkMs ?? -Infinity} ` +
+          'or an unpublished day',
+      );
     }
     const i = bucketIndexOf(buckets, cell.startMs);
     if (i < 0) continue;
@@ -65,7 +84,7 @@ export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
   for (const iv of input.provisional) {
     assertInstant(iv.startMs);
     if (!isAlignedIntervalStart(iv.startMs)) throw new RangeError(`not an interval start: ${iv.startMs}`);
-    if (iv.startMs < w) continue; // before the watermark the batch views answer
+    if (coversInterval(coverage, iv.startMs)) continue; // the batch views answer there
     if (seen.has(iv.startMs)) throw new RangeError(`provisional interval ${iv.startMs} given twice`);
     seen.add(iv.startMs);
     const i = bucketIndexOf(buckets, iv.startMs);
@@ -76,11 +95,11 @@ export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
 
   return buckets.map((bucket, i) => {
     const a = acc[i]!;
-    const split = splitBucket(bucket, watermarkMs);
+    const split = splitBucketBy(coverage, bucket);
     const covered = qualityTotal(a.batch);
     if (covered > split.batchIntervals) {
       throw new RangeError(
-        `authoritative cells cover ${covered} intervals of a bucket with ${split.batchIntervals} before the watermark`,
+        `authoritative cells cover ${covered} intervals of a bucket with ${split.batchIntervals} the batch answers`,
       );
     }
     const quality: QualityCounts = {
@@ -88,7 +107,7 @@ export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
       actual: a.batch.actual + a.realtime,
       missing: a.batch.missing + (split.batchIntervals - covered) + (split.realtimeIntervals - a.realtime),
     };
-    const status = bucketStatus(bucket, watermarkMs, valuedIntervals(quality) > 0);
+    const status = bucketStatusBy(coverage, bucket, valuedIntervals(quality) > 0);
     return {
       startMs: bucket.startMs,
       endMs: bucket.endMs,

@@ -1,9 +1,13 @@
 /**
- * The SPEC 6 merge rule at interval granularity: an interval comes from the batch views when its
+ * The SPEC 6 merge rule with ONE cut, the watermark: an interval comes from the batch views when its
  * start is before the watermark, from the realtime view otherwise. A bucket ending at or before the
  * watermark is `authoritative`, one starting at or after it `provisional`, one straddling it is
  * assembled from both parts and labelled `provisional`; a bucket where no interval has a value on
  * either side is `missing`. No watermark (nothing published) = everything is realtime.
+ *
+ * This is the special case of coverage.ts (the rule per published local day, which the routes use)
+ * when every day before the watermark is published; it remains for callers that know only a
+ * watermark.
  */
 import { intervalCount } from '@ami/shared/time';
 import type { Bucket } from './buckets.ts';

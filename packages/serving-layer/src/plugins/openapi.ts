@@ -24,8 +24,9 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         title: 'AMI lambda platform API',
         version,
         description:
-          'Smart-meter data served from two views of one truth: authoritative batch views up to the ' +
-          'batch watermark, provisional realtime data after it. Every value is labelled ' +
+          'Smart-meter data served from two views of one truth: authoritative batch views for the local ' +
+          'days the batch layer has published (up to the batch watermark), provisional realtime data for ' +
+          'the others. Every value is labelled ' +
           '`authoritative`, `provisional` or `missing`. Errors are JSON `{error, message, details}`.',
       },
       components: {

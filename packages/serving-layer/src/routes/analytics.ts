@@ -6,7 +6,7 @@
  *
  * The handler is a sequence of named steps: parse (the query's rules beyond its schema, 400) →
  * authorize (the `analyst` role) → fetch + merge (`aggregate`: batch views of one pinned catalog
- * version before the watermark, the realtime view after it) → format (JSON, CSV through the API's one
+ * version for the days it has published, the realtime view for the others) → format (JSON, CSV through the API's one
  * CSV writer, or an Arrow IPC stream). The pinned `version` and `watermark` are in the JSON body and
  * in the `x-ami-catalog-version` / `x-ami-watermark` headers for CSV and Arrow. Range limits: the
  * series' per-step MAX_RANGE_DAYS, MAX_CELLS buckets × groups, MAX_METER_VIEW_DAYS for segment/tariff.
@@ -28,7 +28,7 @@ import {
   filtersOf,
   type Format,
 } from '../analytics/query.ts';
-import { SERIES_STATUSES, seriesBuckets, spanOf } from '../merge/index.ts';
+import { SERIES_STATUSES, publishedCoverage, seriesBuckets, spanOf } from '../merge/index.ts';
 import type { RealtimeSource } from '../sources/provisional.ts';
 import type { RouteContext, RouteModule } from './context.ts';
 import { parseSeriesQuery } from './series.ts';
@@ -41,7 +41,9 @@ export const AggregateRowSchema = Type.Object({
   end: Type.String(),
   value: Nullable(Type.Number()),
   status: Type.Union(SERIES_STATUSES.map((s) => Type.Literal(s))),
-  reason: Nullable(Type.String({ description: 'no_realtime_aggregate: segment/tariff after the watermark' })),
+  reason: Nullable(
+    Type.String({ description: 'no_realtime_aggregate: segment/tariff bucket not wholly on published days' }),
+  ),
 });
 
 export const AggregateResponse = Type.Object({
@@ -63,9 +65,10 @@ const AGGREGATE_SCHEMA = {
   tags: ['analytics'],
   summary: 'Grouped aggregates, merged at the watermark and labelled',
   description:
-    'region/substation/feeder from the grid views (batch before the watermark, realtime after); ' +
-    'segment/tariff from the meter views joined with meter_daily attribution — the realtime view has no ' +
-    'segment/tariff aggregate, so their buckets after the watermark are missing with reason ' +
+    'region/substation/feeder from the grid views (batch on published days, realtime on the others: after ' +
+    'the watermark or a gap before it); segment/tariff from the meter views joined with meter_daily ' +
+    'attribution — the realtime view has no segment/tariff aggregate, so their buckets not wholly on ' +
+    'published days (after the watermark) are missing with reason ' +
     'no_realtime_aggregate. format=csv answers text/csv, format=arrow an Arrow IPC stream ' +
     `(${ARROW_STREAM}). At most 100,000 buckets × groups.`,
   querystring: AggregateQuery,
@@ -160,6 +163,7 @@ export const analyticsRoutes: RouteModule = (fastify, ctx: RouteContext) => {
           realtime,
           pinned.watermarkMs,
           deps.now(),
+          publishedCoverage(pinned.publishedDays(), tz),
         );
         if (format === 'json') return jsonBody(request, rows, pinned, tz);
         // CSV and Arrow bypass the JSON response schema (route-contract validates objects only).

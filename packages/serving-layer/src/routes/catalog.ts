@@ -32,7 +32,9 @@ export const CatalogBody = Type.Object(
     watermark: Nullable(
       Type.String({
         format: 'date-time',
-        description: 'Batch watermark: end of the last contiguous authoritative local day',
+        description:
+          'Batch watermark: end of the run of consecutive published local days that holds the latest ' +
+          'published day (never moved back by an old day published late; days before it may have gaps)',
       }),
     ),
     views: Type.Array(ViewSummarySchema),

@@ -1,13 +1,15 @@
 /**
  * Series routes (SPEC 6): a meter's or a grid entity's energy over [from, to) in buckets of 15m, 1h,
- * 1d or 1mo, merged from the batch views (before the watermark) and the realtime view (after it).
+ * 1d or 1mo, merged from the batch views (the local days the pinned catalog has published) and the
+ * realtime view (every other day: after the watermark, or a gap before it) — src/merge/coverage.ts.
  *
  *   GET /v1/meters/{meterId}/series?from&to&step        analyst, billing, dashboard
  *   GET /v1/grid/{level}/{id}/series?from&to&step       analyst, dashboard
  *
  * Each handler is a sequence of named steps: parse (from/to/step, 400) → authorize (roles, a
  * preHandler) → fetch (under ONE pinned catalog version — its `version` and `watermark` are in the
- * body — the batch views before the watermark and the realtime view after it, in parallel) → merge
+ * body — the batch views for the days it has published and the realtime view for the others, in
+ * parallel) → merge
  * (src/merge) → format (kWh, instants with the zone's offset). Buckets are whole windows: a `from`/`to` inside a window widens the
  * request to it (the body's `from`/`to` are the bucket bounds). Range limits per step keep a request
  * bounded (MAX_RANGE_DAYS). An id nobody knows is not a 404: without a topology in the serving deps,
@@ -23,12 +25,13 @@ import { DAY_MS, STEPS, formatIsoOffset, parseIsoInstant, type Step, type TimeRa
 import { GRID_LEVELS } from '@ami/speed-layer/realtime-view';
 import {
   SERIES_STATUSES,
-  localDatesOfRange,
   mergeGridSeries,
   mergeMeterSeries,
+  publishedCoverage,
+  realtimeDatesOf,
   seriesBuckets,
   spanOf,
-  splitSpan,
+  type BatchCoverage,
   type Bucket,
   type GridPoint,
   type MeterPoint,
@@ -80,8 +83,9 @@ const Status = Type.Union(
   SERIES_STATUSES.map((s) => Type.Literal(s)),
   {
     description:
-      'authoritative: bucket ends at or before the watermark (batch views); provisional: realtime view, or ' +
-      'assembled from both when it straddles the watermark; missing: no value on either side',
+      'authoritative: every interval of the bucket is on a published day (batch views); provisional: some ' +
+      'interval is on a day not published (after the watermark, or a gap before it) and the realtime view ' +
+      'answers it, the bucket assembled from both when needed; missing: no value on either side',
   },
 );
 const Count = Type.Integer({ minimum: 0 });
@@ -219,9 +223,9 @@ function envelope(step: Step, span: TimeRange, pinned: PinnedCatalog, tz: string
   };
 }
 
-/** The local dates after the watermark: what the realtime side of a span is read for. */
-function realtimeDates(span: TimeRange, watermarkMs: number | null, tz: string): string[] {
-  return localDatesOfRange(splitSpan(span, watermarkMs).realtime, tz);
+/** Which intervals the batch views answer under this pin: its published days (merge/coverage.ts). */
+function coverageOf(pinned: PinnedCatalog, tz: string): BatchCoverage {
+  return publishedCoverage(pinned.publishedDays(), tz);
 }
 
 async function meterSeries(
@@ -233,13 +237,14 @@ async function meterSeries(
   const { step, buckets } = parseBuckets(q, tz);
   return src.catalog.withPinned(async (pinned) => {
     const w = pinned.watermarkMs;
+    const coverage = coverageOf(pinned, tz);
     const span = spanOf(buckets);
     const batch: BatchSource = { pinned, pool: src.pool, timeZone: tz, meterDays: src.meterDays };
     const [authoritative, provisional] = await Promise.all([
-      readMeterAuthoritative(batch, meterId, step, buckets, w),
-      readMeterProvisional(src.realtime, meterId, realtimeDates(span, w, tz)),
+      readMeterAuthoritative(batch, meterId, step, buckets, coverage),
+      readMeterProvisional(src.realtime, meterId, realtimeDatesOf(coverage, span, tz)),
     ]);
-    const points = mergeMeterSeries({ buckets, watermarkMs: w, authoritative, provisional });
+    const points = mergeMeterSeries({ buckets, watermarkMs: w, coverage, authoritative, provisional });
     return {
       meter_id: meterId,
       ...envelope(step, span, pinned, tz),
@@ -258,15 +263,17 @@ async function gridSeries(
   const { step, buckets } = parseBuckets(q, tz);
   return src.catalog.withPinned(async (pinned) => {
     const w = pinned.watermarkMs;
+    const coverage = coverageOf(pinned, tz);
     const span = spanOf(buckets);
     const batch: BatchSource = { pinned, pool: src.pool, timeZone: tz };
     const [authoritative, provisional] = await Promise.all([
-      readGridAuthoritative(batch, level, id, buckets, w),
-      readGridProvisional(src.realtime, level, id, realtimeDates(span, w, tz), src.now()),
+      readGridAuthoritative(batch, level, id, buckets, coverage, w),
+      readGridProvisional(src.realtime, level, id, realtimeDatesOf(coverage, span, tz), src.now()),
     ]);
     const points = mergeGridSeries({
       buckets,
       watermarkMs: w,
+      coverage,
       authoritative: authoritative.windows,
       provisional,
       provisionalMetersTotal: authoritative.metersTotal,
@@ -279,8 +286,9 @@ const METER_SERIES_SCHEMA = {
   tags: ['series'],
   summary: "A meter's merged energy series",
   description:
-    'Buckets ending at or before the watermark come from the batch views (authoritative), later ones ' +
-    'from the realtime view (provisional); a bucket straddling the watermark is assembled from both.',
+    'Intervals on local days the batch layer has published come from the batch views; buckets made only of ' +
+    'them are authoritative. Other intervals (after the watermark, or on an unpublished day before it) come ' +
+    'from the realtime view (provisional); a bucket with both is assembled from both and provisional.',
   params: MeterParams,
   querystring: SeriesQuery,
   response: { 200: MeterSeriesResponse },

@@ -1,14 +1,17 @@
 /**
  * Authoritative side of a series: rows of the batch views for one meter or grid entity, read with
- * DuckDB from the local cache files of ONE pinned catalog version (the request's pin).
+ * DuckDB from the local cache files of ONE pinned catalog version (the request's pin), for the
+ * intervals the batch coverage answers (merge/coverage.ts: the local days that version published).
  *
  * Views per step (their rows nest in the step's buckets, see merge/meter-series.ts):
  *  - meter 15m, 1h: intervals_validated (one cell per interval);
  *  - meter 1d: meter_daily (one cell per local day);
- *  - meter 1mo: meter_monthly for months wholly before the watermark, meter_daily for the days of a
- *    month the watermark cuts — so a 10-year series reads ~120 monthly files, not 3,650 daily ones;
+ *  - meter 1mo: meter_monthly for months the coverage answers whole, meter_daily for the covered
+ *    days of any other month (the month the watermark cuts, or one with unpublished days) — so a
+ *    10-year series reads ~120 monthly files, not 3,650 daily ones;
  *  - grid (every step): grid_15m (the only grid view with meters reported and voltage averages).
- * The meter or entity id is always a bound parameter ($1); file paths come from the cache (sqlPath).
+ * Only the partitions of covered dates are read (an explicit list, not a range). The meter or
+ * entity id is always a bound parameter ($1); file paths come from the cache (sqlPath).
  * Files are sorted by meter_id (grid: level, entity_id), so row-group statistics prune a point lookup.
  */
 import type { DuckDBConnection } from '@ami/shared/clients';
@@ -23,11 +26,16 @@ import {
   type Step,
 } from '@ami/shared/time';
 import {
-  localDatesOfRange,
+  batchDatesOf,
+  batchParts,
+  coversInterval,
+  isBatchBucket,
+  localDatesOfParts,
+  realtimeParts,
   spanOf,
-  splitSpan,
   type AuthoritativeGridWindow,
   type AuthoritativeMeterCell,
+  type BatchCoverage,
   type Bucket,
 } from '../merge/index.ts';
 import { qualityOfClass, type QualityClass, type QualityCounts } from '../merge/quality.ts';
@@ -90,9 +98,9 @@ const QUALITY_CLASSES: ReadonlySet<string> = new Set(['A', 'E', 'M', 'X', 'O']);
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 
-/** Local cache paths of a view's partitions from `first` to `last` (inclusive) in the pinned version. */
-async function viewPaths(src: BatchSource, view: ViewName, first: string, last: string): Promise<string[]> {
-  const files = await src.pinned.localFiles(view, { from: first, to: last });
+/** Local cache paths of the given partitions of a view (those the pinned version has), sorted. */
+async function viewPaths(src: BatchSource, view: ViewName, partitions: readonly string[]): Promise<string[]> {
+  const files = await src.pinned.localFiles(view, partitions);
   return [...files.paths];
 }
 
@@ -127,12 +135,7 @@ export async function readMeterIntervalCells(
   dates: readonly string[],
 ): Promise<AuthoritativeMeterCell[]> {
   if (dates.length === 0) return [];
-  const paths = await viewPaths(
-    src,
-    'intervals_validated',
-    datePartition(dates[0]!),
-    datePartition(dates[dates.length - 1]!),
-  );
+  const paths = await viewPaths(src, 'intervals_validated', dates.map(datePartition));
   if (paths.length === 0) return [];
   const cache = src.meterDays;
   const keyOf = (path: string) => `${path}|${meterId}`;
@@ -208,12 +211,7 @@ async function readMeterPeriodCells(
   },
 ): Promise<AuthoritativeMeterCell[]> {
   if (values.length === 0) return [];
-  const paths = await viewPaths(
-    src,
-    p.view,
-    p.partition(values[0]!),
-    p.partition(values[values.length - 1]!),
-  );
+  const paths = await viewPaths(src, p.view, values.map(p.partition));
   if (paths.length === 0) return [];
   const rows = await query(
     src,
@@ -263,12 +261,7 @@ export async function readGridWindows(
   dates: readonly string[],
 ): Promise<AuthoritativeGridWindow[]> {
   if (dates.length === 0) return [];
-  const paths = await viewPaths(
-    src,
-    'grid_15m',
-    datePartition(dates[0]!),
-    datePartition(dates[dates.length - 1]!),
-  );
+  const paths = await viewPaths(src, 'grid_15m', dates.map(datePartition));
   if (paths.length === 0) return [];
   const rows = await query(
     src,
@@ -294,39 +287,35 @@ export async function readGridWindows(
 
 /**
  * The authoritative cells of a meter series: the view chosen by step (module comment) for the
- * buckets' intervals before the watermark.
+ * buckets' intervals the batch coverage answers.
  */
 export async function readMeterAuthoritative(
   src: BatchSource,
   meterId: string,
   step: Step,
   buckets: readonly Bucket[],
-  watermarkMs: number | null,
+  coverage: BatchCoverage,
 ): Promise<AuthoritativeMeterCell[]> {
-  const { batch } = splitSpan(spanOf(buckets), watermarkMs);
-  if (batch.endMs <= batch.startMs || watermarkMs === null) return [];
+  const dates = batchDatesOf(coverage, spanOf(buckets), src.timeZone);
+  if (dates.length === 0) return [];
   switch (step) {
     case '15m':
     case '1h':
-      return readMeterIntervalCells(src, meterId, localDatesOfRange(batch, src.timeZone));
+      return readMeterIntervalCells(src, meterId, dates);
     case '1d':
-      return readMeterDayCells(src, meterId, localDatesOfRange(batch, src.timeZone));
+      return readMeterDayCells(src, meterId, dates);
     case '1mo': {
-      const whole = buckets.filter((b) => b.endMs <= watermarkMs);
-      const cut = buckets.find((b) => b.startMs < watermarkMs && watermarkMs < b.endMs);
+      const whole = buckets.filter((b) => isBatchBucket(coverage, b));
+      const partDays = buckets
+        .filter((b) => !isBatchBucket(coverage, b))
+        .flatMap((b) => localDatesOfParts(batchParts(coverage, b), src.timeZone));
       const [months, days] = await Promise.all([
         readMeterMonthCells(
           src,
           meterId,
           whole.map((b) => localMonth(b.startMs, src.timeZone)),
         ),
-        cut
-          ? readMeterDayCells(
-              src,
-              meterId,
-              localDatesOfRange({ startMs: cut.startMs, endMs: watermarkMs }, src.timeZone),
-            )
-          : Promise.resolve([]),
+        readMeterDayCells(src, meterId, partDays),
       ]);
       return [...months, ...days];
     }
@@ -334,25 +323,26 @@ export async function readMeterAuthoritative(
 }
 
 /**
- * The authoritative windows of a grid series, and the entity's meters total for realtime windows:
- * that of its latest batch window before the watermark (the watermark's last day is read for it
- * when the request has no batch part).
+ * The authoritative windows of a grid series (those the batch coverage answers), and the entity's
+ * meters total for realtime windows: that of its latest batch window read (the watermark's last
+ * day — the latest published day — is read for it when the request has no batch part).
  */
 export async function readGridAuthoritative(
   src: BatchSource,
   level: string,
   entityId: string,
   buckets: readonly Bucket[],
+  coverage: BatchCoverage,
   watermarkMs: number | null,
 ): Promise<{ windows: AuthoritativeGridWindow[]; metersTotal: number | null }> {
   if (watermarkMs === null) return { windows: [], metersTotal: null };
-  const { batch, realtime } = splitSpan(spanOf(buckets), watermarkMs);
-  let dates = localDatesOfRange(batch, src.timeZone);
-  if (dates.length === 0 && realtime.endMs > realtime.startMs) {
+  const span = spanOf(buckets);
+  let dates = batchDatesOf(coverage, span, src.timeZone);
+  if (dates.length === 0 && realtimeParts(coverage, span).length > 0) {
     dates = [localDate(watermarkMs - 1, src.timeZone)];
   }
   const read = await readGridWindows(src, level, entityId, dates);
-  const windows = read.filter((w) => w.startMs < watermarkMs);
+  const windows = read.filter((w) => coversInterval(coverage, w.startMs));
   const latest = windows[windows.length - 1];
   return { windows, metersTotal: latest ? latest.metersTotal : null };
 }

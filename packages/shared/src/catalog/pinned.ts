@@ -7,6 +7,7 @@
 import type { S3ObjectCache } from '../clients/s3-cache.ts';
 import { parseIsoInstant } from '../time/index.ts';
 import { assertViewPartition, versionOf, type PartitionId, type ViewName } from './layout.ts';
+import { publishedDaysOf, type PublishedDays } from './published.ts';
 import type { CatalogFile, CatalogSnapshot, PartitionEntry, ViewEntry } from './schema.ts';
 
 export interface PartitionRange {
@@ -60,6 +61,13 @@ export interface PinnedCatalog {
   /** The frozen snapshot document, or null when empty. */
   readonly snapshot: CatalogSnapshot | null;
   view(view: ViewName): ViewEntry | undefined;
+  /**
+   * The local days this version has published (every daily view has the date, every monthly view
+   * its month: published.ts), computed once per snapshot. Not necessarily contiguous.
+   */
+  publishedDays(): PublishedDays;
+  /** Whether local day `date` is published in this version (the rule of `publishedDays`). */
+  isDayPublished(date: string): boolean;
   /** Partition ids of a view, sorted, optionally limited to an inclusive range. */
   partitions(view: ViewName, range?: PartitionRange): PartitionId[];
   /** Catalog entries of the given partitions (default: all) — no download. */
@@ -96,6 +104,14 @@ export class PinnedCatalogImpl implements PinnedCatalog {
 
   view(view: ViewName): ViewEntry | undefined {
     return this.snapshot?.views[view];
+  }
+
+  publishedDays(): PublishedDays {
+    return publishedDaysOf(this.snapshot);
+  }
+
+  isDayPublished(date: string): boolean {
+    return publishedDaysOf(this.snapshot).has(date);
   }
 
   partitions(view: ViewName, range: PartitionRange = {}): PartitionId[] {

@@ -75,9 +75,12 @@ export const CatalogSnapshotSchema = Type.Object(
     parent: Type.Union([SnapshotRefSchema, Type.Null()]),
     committedAt: InstantSchema,
     timeZone: Type.String({ minLength: 1 }),
-    /** End of the last contiguous published local day (start of the next one), or null. */
+    /**
+     * End (start of the next local day) of the run of consecutive published days that holds the
+     * latest published day, or null when nothing is published (published.ts, batch watermark.ts).
+     */
     watermark: Type.Union([InstantSchema, Type.Null()]),
-    /** First and last local day of the contiguous published run the watermark ends. */
+    /** First and last local day of the run of consecutive published days the watermark ends. */
     firstPublishedDay: Type.Union([LocalDateSchema, Type.Null()]),
     lastContiguousDay: Type.Union([LocalDateSchema, Type.Null()]),
     /** Why this snapshot was made: 'nightly', 'late_data', 'edit', 'backfill', 'rollback', … */

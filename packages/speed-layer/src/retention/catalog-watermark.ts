@@ -1,6 +1,8 @@
 /**
- * The batch watermark for retention, read from the batch layer's catalog (the HEAD snapshot in
- * S3, via the shared CatalogReader, which re-checks HEAD at most every AMI_CATALOG_REFRESH_MS).
+ * What the batch layer has published, for retention, read from the batch layer's catalog (the HEAD
+ * snapshot in S3, via the shared CatalogReader, which re-checks HEAD at most every
+ * AMI_CATALOG_REFRESH_MS): the watermark and the published days (`PinnedCatalog.publishedDays()`,
+ * the rule every layer shares), so a day is covered when THAT day is published.
  * No catalog yet (nothing published) or S3 unreachable → null: retention then only applies the
  * hard cap, which is the safe direction (keep provisional data longer, bounded by the cap).
  */
@@ -39,7 +41,8 @@ export function catalogBatchWatermark(
       const pinned = await reader.pin();
       try {
         warned = false;
-        return pinned.watermarkMs;
+        const published = pinned.publishedDays();
+        return { watermarkMs: pinned.watermarkMs, isBatchDay: published.isBatchDay };
       } finally {
         pinned.release();
       }

@@ -12,8 +12,19 @@ import { daysKey, fenceKey, partitionTag } from '../realtime-view/keys.ts';
 import { RAISE_RETAIN_FROM_SCRIPT } from '../redis-scripts.ts';
 import { decideRetention, type RetentionPolicy } from './policy.ts';
 
-/** Where the batch watermark comes from (the catalog); null = unknown (only the cap drops). */
-export type BatchWatermarkSource = () => Promise<number | null>;
+/** What the batch layer has published, as retention needs it (from one catalog snapshot). */
+export interface BatchPublished {
+  /** The batch watermark (for the metric and logs), null when nothing is published. */
+  readonly watermarkMs: number | null;
+  /** Whether the batch layer answers local day `date` (`PublishedDays.isBatchDay`). */
+  readonly isBatchDay: (date: string) => boolean;
+}
+
+/**
+ * Where the batch state comes from (the catalog). A bare number is a watermark alone (every day
+ * ending at or before it counts as published); null = unknown (only the cap drops).
+ */
+export type BatchWatermarkSource = () => Promise<BatchPublished | number | null>;
 
 export interface SweepOptions {
   readonly redis: RedisClient;
@@ -53,9 +64,17 @@ async function deleteDate(redis: RedisClient, tag: string, date: string): Promis
   return deleted;
 }
 
+/** The watermark and, when the source knows the published days, the per-day rule. */
+function batchStateOf(b: BatchPublished | number | null): {
+  watermarkMs: number | null;
+  isBatchDay?: (date: string) => boolean;
+} {
+  return b === null || typeof b === 'number' ? { watermarkMs: b } : b;
+}
+
 export async function sweepRetention(opts: SweepOptions): Promise<SweepResult> {
   const { redis, keyPrefix, policy, nowMs } = opts;
-  const batchWatermarkMs = await opts.batchWatermark();
+  const { watermarkMs: batchWatermarkMs, isBatchDay } = batchStateOf(await opts.batchWatermark());
   const coveredKey = coveredSinceKey(keyPrefix);
   const coveredRaw = await redis.hgetall(coveredKey);
   const coveredSinceMs = new Map(Object.entries(coveredRaw).map(([d, ms]) => [d, Number(ms)]));
@@ -74,6 +93,7 @@ export async function sweepRetention(opts: SweepOptions): Promise<SweepResult> {
       {
         dates,
         batchWatermarkMs,
+        ...(isBatchDay === undefined ? {} : { isBatchDay }),
         coveredSinceMs,
         partitionWatermarkMs: maxEventMs === null ? -Infinity : Number(maxEventMs) - opts.allowedLatenessMs,
         nowMs,
