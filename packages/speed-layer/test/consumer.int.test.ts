@@ -118,7 +118,9 @@ function startSpeedProcess(env: NodeJS.ProcessEnv, children: ChildProcess[]) {
   const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
   );
-  return { child, exited };
+  /** True once the process has logged that it runs (its signal handlers are installed by then). */
+  const running = () => stderr.includes('"msg":"speed layer running"');
+  return { child, exited, running };
 }
 
 describe('speed-layer consumer (real Kafka + Redis)', () => {
@@ -348,8 +350,13 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
       killedAt.push(await applied());
     }
     expect(killedAt[0]).toBeLessThan(total);
-    const last = startSpeedProcess(env, children);
+    // (At level info, so that its 'speed layer running' line shows when it runs.)
+    const last = startSpeedProcess({ ...env, LOG_LEVEL: 'info' }, children);
     await waitFor('the whole topic', async () => (await applied()) === total, 90_000);
+    // The last SIGKILL may come after the whole topic was applied: then the condition above holds at
+    // once, and a SIGTERM sent while the new process is still loading its modules (before any handler
+    // exists) ends it by the signal's default action. Stop it once it runs.
+    await waitFor('the last process to run', () => Promise.resolve(last.running()), 90_000);
     last.child.kill('SIGTERM');
     const stopped = await last.exited;
     expect(stopped.code, stopped.stderr).toBe(0);
@@ -368,7 +375,9 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     for (const { partition, offset } of committed[0]?.partitions ?? []) {
       expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
     }
-  });
+    // Four process starts and 8,016 reads in chunks of 25 take ≈ 100 s here: past the project's
+    // 120 s default on a loaded machine.
+  }, 300_000);
 
   it('two instances split the partitions; stopping one rebalances and the totals stay exact', async () => {
     const { config, env, settings, messages, appliedSoFar, expectExactAndCommitted } = await processScenario(
