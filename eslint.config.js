@@ -37,4 +37,16 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // the Kafka client comparison of ADR 0010: plain Node scripts outside the workspace
+    files: ['bench/kafka-clients/**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'performance', 'setTimeout', 'setInterval', 'clearInterval', 'URL'].map((g) => [
+          g,
+          'readonly',
+        ]),
+      ),
+    },
+  },
 );

@@ -6,8 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { logLevel } from 'kafkajs';
-import { createKafka, ensureTopics, platformTopics } from '@ami/shared/clients';
+import { Admin } from '@platformatic/kafka';
+import { createKafka, ensureTopics, platformTopics, withAdmin } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { InfraError } from './errors.ts';
 import { installLogOf, sourceFiles, type InfraPaths } from './paths.ts';
@@ -155,50 +155,48 @@ export function kafkaClusterId(bytes: () => Buffer = () => randomBytes(16)): str
   }
 }
 
-function quietKafka(config: AmiConfig) {
-  return createKafka(config, {
-    component: 'infra',
-    overrides: {
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1_000,
-      requestTimeout: 5_000,
-      retry: { retries: 0 },
-    },
+/**
+ * An admin client for probes: a short connect timeout, no retries, so a stopped broker answers
+ * "no" in about a second (the platform's clients retry for several seconds).
+ */
+function probeAdmin(config: AmiConfig): Admin {
+  return new Admin({
+    clientId: `${config.runtime.kafkaClientId}-infra`,
+    bootstrapBrokers: [...config.connection.kafkaBrokers],
+    connectTimeout: 1_000,
+    timeout: 5_000,
+    retries: 0,
   });
 }
 
+/** True when the broker answers a metadata request that lists at least one broker. */
 async function canFetchMetadata(config: AmiConfig): Promise<boolean> {
-  const admin = quietKafka(config).admin();
+  const admin = probeAdmin(config);
   try {
-    await admin.connect();
-    await admin.describeCluster();
-    return true;
+    const meta = await admin.metadata({ topics: [], forceUpdate: true });
+    return meta.brokers.size > 0;
   } catch {
     return false;
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }
 
 async function provisionTopics(ctx: InfraContext): Promise<string> {
   const topics = platformTopics(ctx.config);
-  const kafka = createKafka(ctx.config, { component: 'infra', overrides: { logLevel: logLevel.NOTHING } });
+  const kafka = createKafka(ctx.config, { component: 'infra' });
   const created = await ensureTopics(kafka, topics);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+  await withAdmin(kafka, async (admin) => {
+    const meta = await admin.metadata({ topics: topics.map((t) => t.topic), forceUpdate: true });
     for (const t of topics) {
-      const have = meta.topics.find((m) => m.name === t.topic)?.partitions.length;
-      if (have !== undefined && t.numPartitions !== undefined && have !== t.numPartitions) {
+      const have = meta.topics.get(t.topic)?.partitionsCount;
+      if (have !== undefined && have !== t.numPartitions) {
         ctx.log(
           `warning: topic ${t.topic} has ${have} partitions, configuration says ${t.numPartitions} (left as is)`,
         );
       }
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   return created.length > 0
     ? `${topics.length} topics (created ${created.join(', ')})`
     : `${topics.length} topics`;

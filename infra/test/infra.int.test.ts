@@ -2,7 +2,20 @@
 // `ensureInfra` is idempotent, so calling it here after the global setup only checks.
 import { HeadBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis, createS3, platformTopics } from '@ami/shared/clients';
+import {
+  commitNext,
+  committedOffsets,
+  createKafka,
+  createRedis,
+  createS3,
+  createTopics,
+  openStream,
+  platformTopics,
+  pumpBatches,
+  sendMessages,
+  withAdmin,
+  type KafkaRecord,
+} from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import { ensureInfra, infraEnv, infraStatus } from '../local/index.ts';
 
@@ -28,17 +41,12 @@ describe('local infrastructure', () => {
   });
 
   it('created every platform topic with its partition count', async () => {
-    const admin = createKafka(config, { component: 'infra-int-test' }).admin();
-    await admin.connect();
-    try {
+    await withAdmin(createKafka(config, { component: 'infra-int-test' }), async (admin) => {
       const wanted = platformTopics(config);
-      const meta = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
-      for (const t of wanted) {
-        expect(meta.topics.find((m) => m.name === t.topic)?.partitions.length).toBe(t.numPartitions);
-      }
-    } finally {
-      await admin.disconnect();
-    }
+      expect(await admin.listTopics()).toEqual(expect.arrayContaining(wanted.map((t) => t.topic)));
+      const meta = await admin.metadata({ topics: wanted.map((t) => t.topic), forceUpdate: true });
+      for (const t of wanted) expect(meta.topics.get(t.topic)?.partitionsCount).toBe(t.numPartitions);
+    });
   });
 
   it('lets a consumer group read what a producer wrote and commit its offset', async () => {
@@ -46,33 +54,33 @@ describe('local infrastructure', () => {
     const topic = `ami.infra-int-test.${Date.now()}`;
     const groupId = `${topic}.group`;
     const admin = kafka.admin();
-    await admin.connect();
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId });
+    const stop = new AbortController();
     try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-        waitForLeaders: true,
-      });
-      await producer.connect();
-      await producer.send({ topic, messages: [{ key: 'meter-1', value: 'read-1' }] });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received = await new Promise<string>((resolve) => {
-        void consumer.run({
-          eachMessage: ({ message }) => Promise.resolve(resolve(message.value?.toString() ?? '')),
-        });
-      });
-      expect(received).toBe('read-1');
-      await consumer.stop(); // commits the consumed offset (autoCommit)
-      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-      expect(committed[0]?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '1' })]);
+      await createTopics(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+      await sendMessages(producer, topic, [{ key: 'meter-1', value: 'read-1' }]);
+      const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+      let received: KafkaRecord | undefined;
+      await pumpBatches(
+        stream,
+        async (batches) => {
+          received = batches[0]?.records[0];
+          if (received !== undefined) await commitNext(consumer, received);
+          stop.abort();
+        },
+        { maxRecords: 100, signal: stop.signal },
+      );
+      await stream.close();
+      expect(received?.value?.toString()).toBe('read-1');
+      expect(await committedOffsets(admin, groupId, topic)).toEqual(new Map([[0, 1n]]));
     } finally {
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
+      stop.abort();
+      await consumer.close().catch(() => undefined);
+      await producer.close();
+      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await admin.close();
     }
   });
 

@@ -27,12 +27,11 @@
  *    the faults happened had all its files in S3 (no partial publication).
  * At the end the produced reads are the simulator truth, and both layers equal it everywhere.
  */
-import { logLevel } from 'kafkajs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, createRedis, createS3 } from '@ami/shared/clients';
+import { createKafka, createRedis, createS3, createTopics } from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import { versionOf } from '@ami/shared/catalog';
 import {
@@ -126,8 +125,8 @@ describe('the platform under faults (chaos)', () => {
   };
   const processEnv = { ...process.env, ...env };
   const config = loadConfig(processEnv);
-  // The head-end's retries while Kafka restarts are expected: keep kafkajs quiet.
-  const kafka = createKafka(config, { component: 'chaos-test', overrides: { logLevel: logLevel.NOTHING } });
+  // (no logger: the head-end's retries while Kafka restarts are expected, not news)
+  const kafka = createKafka(config, { component: 'chaos-test' });
   const admin = kafka.admin();
   const redis = createRedis(config, { connectionName: 'chaos-test' });
   const bullConnection = createRedis(config, { forBullMQ: true, connectionName: 'chaos-test-bull' });
@@ -200,8 +199,7 @@ describe('the platform under faults (chaos)', () => {
 
     const topologyFile = join(work, 'topology.jsonl');
     writeFileSync(topologyFile, run.topology.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: platformTopics(env) });
+    await createTopics(admin, platformTopics(env));
     rmSync(logDir, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true });
     // Restarted processes listen again: keep them off ephemeral ports (see freePrivatePorts).
@@ -233,7 +231,7 @@ describe('the platform under faults (chaos)', () => {
     await platform?.stopAll();
     await headEnd.close();
     await jobs.close();
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
     redis.disconnect();
     bullConnection.disconnect();
     s3.destroy();

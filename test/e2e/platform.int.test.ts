@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '@ami/shared/clients';
+import { createKafka, createTopics, openStream, pumpBatches, sendMessages } from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import {
   addLocalDays,
@@ -145,8 +145,7 @@ describe('the platform end to end, through the public API', () => {
     };
     const kafka = createKafka(config());
     const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: platformTopics(env) });
+    await createTopics(admin, platformTopics(env));
 
     const topologyFile = join(work, 'topology.jsonl');
     writeFileSync(topologyFile, topologyJsonl(fleet));
@@ -256,7 +255,7 @@ describe('the platform end to end, through the public API', () => {
         async () => ((await behindTarget(admin, group, target)) === 0n ? true : undefined),
         300_000,
       );
-    await admin.disconnect();
+    await admin.close();
     for (const m of fleet.meters) {
       const s = await meterSeries(m.meterId);
       expect(s.watermark).toBeNull();
@@ -565,12 +564,8 @@ describe('the platform end to end, through the public API', () => {
     };
     const kafka = createKafka(config());
     const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: env.AMI_TOPIC_READS!,
-      messages: [{ key: row.meter_id, value: JSON.stringify(read) }],
-    });
-    await producer.disconnect();
+    await sendMessages(producer, env.AMI_TOPIC_READS!, [{ key: row.meter_id, value: JSON.stringify(read) }]);
+    await producer.close();
 
     const after = await until(
       'the corrected value in the API',
@@ -592,8 +587,10 @@ describe('the platform end to end, through the public API', () => {
 
     // The restatement notice (the billing interface) names the day and the service point.
     const consumer = kafka.consumer({ groupId: `${id}-restatements-reader` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: env.AMI_TOPIC_RESTATEMENTS!, fromBeginning: true });
+    const stream = await openStream(consumer, {
+      topics: [env.AMI_TOPIC_RESTATEMENTS!],
+      fallback: 'earliest',
+    });
     interface Notice {
       view: string;
       local_date: string;
@@ -602,12 +599,16 @@ describe('the platform end to end, through the public API', () => {
       new_version: string;
     }
     const notices: Notice[] = [];
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        notices.push(JSON.parse(message.value!.toString()) as Notice);
+    const stop = new AbortController();
+    const reading = pumpBatches(
+      stream,
+      (batches) => {
+        for (const b of batches)
+          for (const m of b.records) notices.push(JSON.parse(m.value!.toString()) as Notice);
         return Promise.resolve();
       },
-    });
+      { maxRecords: 1000, signal: stop.signal },
+    );
     const notice = await until(
       'a restatement notice for the corrected day',
       () =>
@@ -621,7 +622,10 @@ describe('the platform end to end, through the public API', () => {
         ),
       120_000,
     );
-    await consumer.disconnect();
+    stop.abort();
+    await reading;
+    await stream.close();
+    await consumer.close();
     expect(notice.cause).toBe('late_data');
   }, 600_000);
 });

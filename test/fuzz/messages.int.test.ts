@@ -27,7 +27,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { S3ObjectCache, createKafka, createRedis, createS3 } from '@ami/shared/clients';
+import {
+  S3ObjectCache,
+  createKafka,
+  createRedis,
+  createS3,
+  createTopics,
+  withAdmin,
+} from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -140,7 +147,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
   let r: ReturnType<typeof redis>;
   let s3: ReturnType<typeof createS3>;
 
-  /** Where a message goes: its key's partition (kafkajs's default rule), or round robin without a key. */
+  /** Where a message goes: its key's partition (murmur2, the Java client's rule), or round robin without a key. */
   const partitionOf = (m: FuzzMessage & { partition?: number }, i: number) =>
     m.partition ?? (m.key === null ? i % PARTITIONS : partitionForKey(m.key, PARTITIONS));
 
@@ -221,8 +228,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
     eventMsgs: FuzzMessage[],
   ): Promise<void> {
     const kafka = createKafka(config());
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    const producer = kafka.producer();
     try {
       const t = config().topics;
       const rAt = await produceAt(
@@ -238,7 +244,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
       );
       eventMsgs.forEach((m, i) => events.push(modelEvent(m, eAt[i]!)));
     } finally {
-      await producer.disconnect();
+      await producer.close();
     }
   }
 
@@ -255,7 +261,6 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
   async function waitConsumed(): Promise<void> {
     const kafka = createKafka(config());
     const admin = kafka.admin();
-    await admin.connect();
     try {
       const t = config().topics;
       const target = await endOffsets(admin, [t.reads, t.events]);
@@ -273,7 +278,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
           throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logTails()}`);
         });
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   }
 
@@ -296,10 +301,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
     };
     r = redis();
     s3 = createS3(config());
-    const admin = createKafka(config()).admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: platformTopics(env) });
-    await admin.disconnect();
+    await withAdmin(createKafka(config()), (admin) => createTopics(admin, platformTopics(env)));
 
     const childEnv = { ...process.env, ...env };
     speed = startProcess('speed-layer', 'packages/speed-layer/src/main.ts', ROOT, childEnv);
@@ -358,7 +360,7 @@ describe(`hostile messages through the real speed layer and archiver (${HINT})`,
     alive = { speed: speed.alive(), archiver: archiver.alive() };
 
     const kafka = createKafka(config());
-    const parse = (v: Buffer | null) => JSON.parse(String(v)) as DlqRecord;
+    const parse = (v: Buffer | null | undefined) => JSON.parse(String(v)) as DlqRecord;
     speedDlq = (await readWholeTopic(kafka, t.readsDlq, `${id}-dlq-reader`)).map((x) => parse(x.value));
     eventsDlq = (await readWholeTopic(kafka, t.eventsDlq, `${id}-edlq-reader`)).map((x) => parse(x.value));
 

@@ -1,10 +1,25 @@
+/**
+ * The platform's Kafka helpers (@ami/shared/clients on @platformatic/kafka) against the real broker:
+ * topics created once, a keyed produce, consumption in a group with explicit commits after
+ * processing, committed offsets equal to the log ends, and a restarted group resuming from them.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import { createKafka, ensureTopics } from '@ami/shared/clients';
+import {
+  commitNext,
+  committedOffsets,
+  createKafka,
+  ensureTopics,
+  openStream,
+  pumpBatches,
+  sendMessages,
+  topicOffsets,
+  withAdmin,
+  type KafkaClients,
+} from '@ami/shared/clients';
 import { integrationConfig, uniqueName } from '../support/config.ts';
 
-describe('Kafka through kafkajs (real broker)', () => {
-  let kafka: Kafka;
+describe('Kafka through @platformatic/kafka (real broker)', () => {
+  let kafka: KafkaClients;
   const topic = uniqueName('it.roundtrip');
   const groupId = uniqueName('it-group');
 
@@ -17,79 +32,72 @@ describe('Kafka through kafkajs (real broker)', () => {
   });
 
   afterAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(kafka, async (admin) => {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+    });
   });
 
+  /** Consumes in the group until `expected` distinct keys are seen, committing after each batch. */
   async function consumeAll(expected: number): Promise<Map<string, string>> {
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    const consumer = kafka.consumer({ groupId, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
     const seen = new Map<string, string>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${seen.size}/${expected} messages consumed`)),
-        60_000,
-      );
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async (payload) => {
-            const { batch } = payload;
-            for (const m of batch.messages) {
-              seen.set(m.key?.toString() ?? '', m.value?.toString() ?? '');
-              payload.resolveOffset(m.offset);
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 60_000);
+    try {
+      const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+      try {
+        await pumpBatches(
+          stream,
+          async (batches) => {
+            for (const b of batches) {
+              for (const m of b.records) seen.set(m.key?.toString() ?? '', m.value?.toString() ?? '');
+              // commit explicitly after processing, as the platform's consumers do
+              await commitNext(consumer, b.records.at(-1)!);
             }
-            // commit explicitly after processing, as the platform's consumers do
-            await consumer.commitOffsets([
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: (BigInt(batch.lastOffset()) + 1n).toString(),
-              },
-            ]);
-            await payload.heartbeat();
-            if (seen.size >= expected) {
-              clearTimeout(timer);
-              resolve();
-            }
+            if (seen.size >= expected) stop.abort();
           },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
+          { maxRecords: 1000, signal: stop.signal },
+        );
+      } finally {
+        await stream.close();
+      }
+    } finally {
+      clearTimeout(timer);
+      await consumer.close();
+    }
+    if (seen.size < expected) throw new Error(`only ${seen.size}/${expected} messages consumed`);
     return seen;
   }
 
   it('produces, consumes in a consumer group and commits offsets that a restarted group resumes from', async () => {
     const producer = kafka.producer();
-    await producer.connect();
-    const first = Array.from({ length: 300 }, (_, i) => ({
-      key: `meter-${i}`,
-      value: JSON.stringify({ i }),
-    }));
-    await producer.send({ topic, messages: first });
+    try {
+      const first = Array.from({ length: 300 }, (_, i) => ({
+        key: `meter-${i}`,
+        value: JSON.stringify({ i }),
+      }));
+      await sendMessages(producer, topic, first);
 
-    const seen = await consumeAll(300);
-    expect(seen.size).toBe(300);
-    expect(seen.get('meter-42')).toBe('{"i":42}');
+      const seen = await consumeAll(300);
+      expect(seen.size).toBe(300);
+      expect(seen.get('meter-42')).toBe('{"i":42}');
 
-    // committed offsets equal the end of every partition
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    await admin.disconnect();
-    const endByPartition = new Map(ends.map((p) => [p.partition, p.high]));
-    expect(committed?.partitions.length).toBe(3);
-    for (const p of committed?.partitions ?? []) expect(p.offset).toBe(endByPartition.get(p.partition));
-    expect(ends.reduce((s, p) => s + Number(p.high), 0)).toBe(300);
+      // committed offsets equal the end of every partition
+      const { ends, committed } = await withAdmin(kafka, async (admin) => ({
+        ends: await topicOffsets(admin, topic),
+        committed: await committedOffsets(admin, groupId, topic),
+      }));
+      const endByPartition = new Map(ends.map((p) => [p.partition, p.high]));
+      expect(committed.size).toBe(3);
+      for (const [partition, offset] of committed) expect(offset).toBe(endByPartition.get(partition));
+      expect(ends.reduce((s, p) => s + Number(p.high), 0)).toBe(300);
 
-    // the same group, restarted, receives only what was produced after the commit
-    await producer.send({ topic, messages: [{ key: 'meter-late', value: 'late' }] });
-    await producer.disconnect();
+      // the same group, restarted, receives only what was produced after the commit
+      await sendMessages(producer, topic, [{ key: 'meter-late', value: 'late' }]);
+    } finally {
+      await producer.close();
+    }
     const resumed = await consumeAll(1);
     expect([...resumed.keys()]).toEqual(['meter-late']);
   });

@@ -20,10 +20,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AssignerProtocol } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { redisClusterUp } from '@ami/infra';
-import { createKafka, createRedis, deleteKeysMatching, scanKeys, scanTargets } from '@ami/shared/clients';
+import {
+  createKafka,
+  createRedis,
+  createTopics,
+  deleteKeysMatching,
+  scanKeys,
+  scanTargets,
+} from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import type { TopologyRow } from '@ami/shared/contracts';
 import { addLocalDays, formatIsoOffset, localDate, localDayBounds, parseIsoInstant } from '@ami/shared/time';
@@ -157,8 +163,7 @@ describe.each<Mode>(['redis-cluster', 'single-redis'])(
       }
       const kafka = createKafka(config());
       const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ waitForLeaders: true, topics: platformTopics(env) });
+      await createTopics(admin, platformTopics(env));
 
       const topologyFile = join(work, 'topology.jsonl');
       writeFileSync(topologyFile, topologyJsonl(fleet));
@@ -215,12 +220,10 @@ describe.each<Mode>(['redis-cluster', 'single-redis'])(
       // The speed group settles with both instances before anything is produced.
       const readsTopic = env.AMI_TOPIC_READS!;
       const groupAssignment = async () => {
-        const { groups } = await admin.describeGroups([env.AMI_SPEED_GROUP_ID!]);
-        const g = groups[0];
+        const groupId = env.AMI_SPEED_GROUP_ID!;
+        const g = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
         if (g?.state !== 'Stable') return undefined;
-        const owned = g.members.map(
-          (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[readsTopic] ?? [],
-        );
+        const owned = [...g.members.values()].map((m) => m.assignments?.get(readsTopic)?.partitions ?? []);
         return owned.length === 2 && owned.every((p) => p.length > 0) ? owned : undefined;
       };
       await until('both speed instances to own partitions', groupAssignment, 120_000);
@@ -291,7 +294,7 @@ describe.each<Mode>(['redis-cluster', 'single-redis'])(
         jobsDone[name] = await scrapeCounter(ports[name]!, 'ami_batch_jobs_completed_total');
       }
       await readAll(authoritative);
-      await admin.disconnect();
+      await admin.close();
 
       // Where the run's keys are: every master of the cluster (or the single Redis).
       const redis = createRedis(config(), { connectionName: 'scale-test' });

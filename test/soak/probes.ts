@@ -5,9 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { behindTarget, endOffsets } from '@ami/cli/platform';
-import type { createKafka } from '@ami/shared/clients';
-
-type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+import { committedOffsets, topicOffsets, type KafkaAdmin as Admin } from '@ami/shared/clients';
 
 /** VmRSS of a /proc/<pid>/status text, in MB (null when absent, e.g. a zombie). */
 export function parseVmRssMb(status: string): number | null {
@@ -55,11 +53,11 @@ export async function groupLag(admin: Admin, groupId: string, topics: readonly s
 
 /** Sum of the log-end offsets of `topic`. */
 export async function topicEnd(admin: Admin, topic: string): Promise<number> {
-  return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0);
+  return (await topicOffsets(admin, topic)).reduce((s, p) => s + Number(p.high), 0);
 }
 
 /** Sum of a group's committed offsets on `topic` (partitions without a commit count 0). */
 export async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (t?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+  const offsets = await committedOffsets(admin, groupId, topic);
+  return [...offsets.values()].reduce((s, o) => s + Math.max(0, Number(o)), 0);
 }

@@ -100,8 +100,7 @@ class Soak {
     return this.run.groups[GROUPS[g]]!;
   }
 
-  async start(): Promise<void> {
-    await this.admin.connect();
+  start(): void {
     this.loop = (async () => {
       while (this.sampling) {
         const t = Date.now();
@@ -163,7 +162,7 @@ class Soak {
     return (this.stopped ??= (async () => {
       this.sampling = false;
       await this.loop;
-      await this.admin.disconnect();
+      await this.admin.close();
       this.redis.disconnect();
     })());
   }
@@ -288,7 +287,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await soak.start();
+    soak.start();
     await sleep(2 * o.sampleS * 1000); // baseline samples before the load
 
     const redisStartMb = await soak.redisUsedMb();

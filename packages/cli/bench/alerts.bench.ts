@@ -9,7 +9,8 @@
  * TRANSFORMER_OUTAGE `opened` event of that transformer arriving on the SSE stream − the moment the
  * send was called. Samples are sent open-loop every `SPACING_MS`; one that never arrives counts as
  * infinitely late (lib/latency.ts).
- * Bound, same topic, same run: a plain kafkajs consumer (own group, in this process) records when
+ * Bound, same topic, same run: a plain @platformatic/kafka consumer (own group, in this process,
+ * through openStream + pumpBatches) records when
  * each sample's messages arrive → kafka_produce_consume_p99_ms.
  *
  * Two phases, each with its own transformers:
@@ -26,6 +27,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchResult } from '@ami/shared/bench';
+import {
+  committedOffsets,
+  openStream,
+  pumpBatches,
+  sendMessages,
+  topicOffsets,
+  type KafkaAdmin,
+  type KafkaProducer,
+} from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import { loadAlertRules } from '@ami/shared/domain';
 import { addLocalDays, formatIsoOffset, localDate } from '@ami/shared/time';
@@ -64,17 +74,14 @@ interface PhaseResult {
 class OutageSampler {
   private readonly byTransformer = new Map<string, Sample>();
   private readonly byMeter = new Map<string, Sample>();
-  private readonly producer: ReturnType<PlatformRun['kafka']['producer']>;
+  private readonly producer: KafkaProducer;
 
   constructor(
     private readonly run: PlatformRun,
     private readonly timeZone: string,
   ) {
-    this.producer = run.kafka.producer({ allowAutoTopicCreation: false });
-  }
-
-  async connect(): Promise<void> {
-    await this.producer.connect();
+    // connects on its first send
+    this.producer = run.kafka.producer();
   }
 
   onAlert(transformerId: string, atMs: number): void {
@@ -105,7 +112,7 @@ class OutageSampler {
       }));
       s.sentAt = performance.now();
       // not awaited: the next sample goes out on schedule whatever this one's ack takes
-      void this.producer.send({ topic: this.run.config.topics.events, messages }).catch((err: unknown) => {
+      void sendMessages(this.producer, this.run.config.topics.events, messages).catch((err: unknown) => {
         log(`send failed: ${String(err)}`);
       });
     }
@@ -125,8 +132,8 @@ class OutageSampler {
     };
   }
 
-  async disconnect(): Promise<void> {
-    await this.producer.disconnect();
+  async close(): Promise<void> {
+    await this.producer.close();
   }
 }
 
@@ -171,23 +178,29 @@ async function main(): Promise<void> {
   });
   const sampler = new OutageSampler(run, tz);
   const bound = run.kafka.consumer({ groupId: `${id}-bound` });
+  const boundStop = new AbortController();
+  let boundPump: Promise<void> | undefined;
   let sim: ChildProcess | undefined;
   const admin = run.kafka.admin();
   try {
-    await admin.connect();
-    await sampler.connect();
-    await bound.connect();
-    await bound.subscribe({ topic: run.config.topics.events, fromBeginning: true });
-    await bound.run({
-      eachBatch: async ({ batch }) => {
+    const boundStream = await openStream(bound, { topics: [run.config.topics.events], fallback: 'earliest' });
+    boundPump = pumpBatches(
+      boundStream,
+      async (batches) => {
         const at = performance.now();
-        for (const m of batch.messages) {
-          const meter = /"meter_id":"([^"]+)"/.exec(m.value?.toString() ?? '')?.[1];
-          if (meter !== undefined) sampler.onConsumed(meter, at);
-        }
+        for (const b of batches)
+          for (const m of b.records) {
+            const meter = /"meter_id":"([^"]+)"/.exec(m.value?.toString() ?? '')?.[1];
+            if (meter !== undefined) sampler.onConsumed(meter, at);
+          }
         await Promise.resolve();
       },
-    });
+      { maxRecords: 4096, signal: boundStop.signal },
+    )
+      .catch((err: unknown) => {
+        log(`bound consumer failed: ${String(err)}`);
+      })
+      .finally(() => boundStream.close().catch(() => undefined));
     const stream = await openSseStream(`${run.apiUrl}/v1/alerts/stream`, run.keyOf('dashboard'), (b, at) => {
       if (b.event !== 'opened' || b.data === undefined) return;
       const alert = JSON.parse(b.data) as { type?: string; entity_id?: string };
@@ -280,36 +293,37 @@ async function main(): Promise<void> {
     });
   } finally {
     sim?.kill('SIGTERM');
-    await bound.disconnect().catch(() => undefined);
-    await sampler.disconnect().catch(() => undefined);
-    await admin.deleteGroups([`${id}-bound`]).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    boundStop.abort();
+    await boundPump;
+    await bound.close().catch(() => undefined);
+    await sampler.close().catch(() => undefined);
+    await admin.deleteGroups({ groups: [`${id}-bound`] }).catch(() => undefined);
+    await admin.close().catch(() => undefined);
     await run.stop();
     await run.cleanup();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-type Admin = ReturnType<PlatformRun['kafka']['admin']>;
+type Admin = KafkaAdmin;
 
 async function waitForStableGroup(admin: Admin, groupId: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const { groups } = await admin.describeGroups([groupId]);
-    const g = groups[0];
-    if (g?.state === 'Stable' && g.members.length > 0) return;
+    const g = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
+    if (g?.state === 'Stable' && g.members.size > 0) return;
     if (Date.now() > deadline) throw new Error(`consumer group ${groupId} not stable after 120 s`);
     await sleep(500);
   }
 }
 
 async function endSum(admin: Admin, topic: string): Promise<bigint> {
-  return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + BigInt(p.high), 0n);
+  return (await topicOffsets(admin, topic)).reduce((s, p) => s + p.high, 0n);
 }
 
 async function committedSum(admin: Admin, groupId: string, topic: string): Promise<bigint> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (t?.partitions ?? []).reduce((s, p) => s + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n), 0n);
+  const committed = await committedOffsets(admin, groupId, topic);
+  return [...committed.values()].reduce((s, o) => s + (o > 0n ? o : 0n), 0n);
 }
 
 /** Waits until `n` reads are in the topic (the simulator is up and producing). */

@@ -123,12 +123,10 @@ export async function runSpeedCommand(argv: readonly string[]): Promise<number> 
     keyPrefix: speedLayerSettings.keyPrefix,
   });
   const kafka = createKafka(config, { component: 'ami-cli' });
-  const admin = kafka.admin();
   const redis = createRedis(config, { connectionName: 'ami-cli' });
   try {
-    await admin.connect();
     const report = await speedReplay(
-      { config, groupId: settings.groupId, keyPrefix: settings.keyPrefix, redis, admin },
+      { config, groupId: settings.groupId, keyPrefix: settings.keyPrefix, redis, kafka },
       command,
     );
     for (const line of formatReplayReport(report)) process.stdout.write(`${line}\n`);
@@ -138,7 +136,6 @@ export async function runSpeedCommand(argv: readonly string[]): Promise<number> 
     process.stderr.write(`ami speed replay: ${err.message}\n`);
     return 1;
   } finally {
-    await admin.disconnect().catch(() => undefined);
     redis.disconnect();
   }
 }

@@ -567,7 +567,6 @@ function historyBackfill(
   let closed = false;
 
   const loop = async () => {
-    await admin.connect();
     // 1. the simulated clock passed today's first intervals: the history days are produced
     //    (their last reads carry read_ts up to ~5 min after midnight).
     for (;;) {
@@ -616,7 +615,7 @@ function historyBackfill(
     close: async () => {
       closed = true;
       await running;
-      await admin.disconnect().catch(() => undefined);
+      await admin.close().catch(() => undefined);
       await jobs.close().catch(() => undefined);
       connection.disconnect();
     },

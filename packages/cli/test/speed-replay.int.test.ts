@@ -5,7 +5,15 @@
  * offsets on the reads topic (and only there, without --events) to the earliest retained ones.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis } from '@ami/shared/clients';
+import {
+  committedOffsets,
+  createKafka,
+  createRedis,
+  createTopics,
+  openStream,
+  pumpBatches,
+  sendMessages,
+} from '@ami/shared/clients';
 import { daysKey, fenceKey, gridDayKey, meterDayKey } from '@ami/speed-layer/testing';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { GroupActiveError, speedReplay } from '../src/speed-replay.ts';
@@ -32,54 +40,58 @@ describe('pnpm ami speed replay (real Kafka and Redis)', () => {
   afterAll(async () => {
     await redis.del(...viewKeys, ...otherKeys);
     await admin.deleteTopics({ topics: [config.topics.reads, config.topics.events] }).catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+    await admin.close();
     redis.disconnect();
   });
 
   it('refuses while the group has a member, dry-runs, then deletes the view and rewinds the reads topic', async () => {
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [config.topics.reads, config.topics.events].map((topic) => ({ topic, numPartitions: 2 })),
-    });
+    await createTopics(
+      admin,
+      [config.topics.reads, config.topics.events].map((topic) => ({ topic, numPartitions: 2 })),
+    );
     const producer = kafka.producer();
-    await producer.connect();
     for (const topic of [config.topics.reads, config.topics.events])
-      await producer.send({
+      await sendMessages(
+        producer,
         topic,
-        messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
-      });
-    await producer.disconnect();
+        Array.from({ length: 10 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+      );
+    await producer.close();
     // Kafka's retention removed the first messages of partition 0: the replay starts after them.
-    await admin.fetchTopicMetadata({ topics: [config.topics.reads] }); // the admin's view of the leaders
-    await admin.deleteTopicRecords({
-      topic: config.topics.reads,
-      partitions: [{ partition: 0, offset: '2' }],
+    await admin.deleteRecords({
+      topics: [{ name: config.topics.reads, partitions: [{ partition: 0, offset: 2n }] }],
     });
     for (const topic of [config.topics.reads, config.topics.events])
-      await admin.setOffsets({
+      await admin.alterConsumerGroupOffsets({
         groupId,
-        topic,
-        partitions: [
-          { partition: 0, offset: '5' },
-          { partition: 1, offset: '5' },
+        topics: [
+          {
+            name: topic,
+            partitionOffsets: [
+              { partition: 0, offset: 5n },
+              { partition: 1, offset: 5n },
+            ],
+          },
         ],
       });
     for (const k of [...viewKeys, ...otherKeys]) await redis.set(k, 'x');
-    const deps = { config, groupId, keyPrefix: prefix, redis, admin };
+    const deps = { config, groupId, keyPrefix: prefix, redis, kafka };
 
     // A speed layer still runs: nothing happens.
     const member = kafka.consumer({ groupId });
-    await member.connect();
-    await member.subscribe({ topic: config.topics.reads });
-    const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
-    await member.run({ eachMessage: () => Promise.resolve() });
+    const joined = new Promise<void>((resolve) => member.once('consumer:group:join', () => resolve()));
+    const stream = await openStream(member, { topics: [config.topics.reads], fallback: 'latest' });
+    const stop = new AbortController();
+    const pumping = pumpBatches(stream, () => Promise.resolve(), { maxRecords: 100, signal: stop.signal });
     await joined;
     await expect(speedReplay(deps, { events: false, execute: true })).rejects.toBeInstanceOf(
       GroupActiveError,
     );
-    await member.disconnect();
+    stop.abort();
+    await pumping;
+    await stream.close();
+    await member.close();
     expect(await redis.exists(...viewKeys)).toBe(viewKeys.length);
 
     // Dry run: the plan, no change.
@@ -101,23 +113,21 @@ describe('pnpm ami speed replay (real Kafka and Redis)', () => {
     expect(await redis.exists(...viewKeys)).toBe(0);
     expect(await redis.exists(...otherKeys)).toBe(otherKeys.length);
     const committed = async (topic: string) =>
-      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions
-        .map((p) => [p.partition, p.offset])
-        .sort();
+      [...(await committedOffsets(admin, groupId, topic)).entries()].sort((a, b) => a[0] - b[0]);
     expect(await committed(config.topics.reads)).toEqual([
-      [0, '2'],
-      [1, '0'],
+      [0, 2n],
+      [1, 0n],
     ]);
     expect(await committed(config.topics.events)).toEqual([
-      [0, '5'],
-      [1, '5'],
+      [0, 5n],
+      [1, 5n],
     ]);
 
     // --events rewinds the events topic too.
     await speedReplay(deps, { events: true, execute: true });
     expect(await committed(config.topics.events)).toEqual([
-      [0, '0'],
-      [1, '0'],
+      [0, 0n],
+      [1, 0n],
     ]);
   });
 });

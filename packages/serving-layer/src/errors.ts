@@ -104,6 +104,20 @@ export function validationIssues(
   });
 }
 
+/**
+ * @platformatic/kafka's transport failures carry code PLT_KFK_NETWORK (its TimeoutError too) or
+ * PLT_KFK_TIMEOUT; retries exhausted give a PLT_KFK_MULTIPLE (AggregateError) holding them, and
+ * wrappers keep them as `cause`. Looks through both, a few levels deep.
+ */
+function isKafkaNetworkError(err: unknown, depth = 0): boolean {
+  if (depth > 4 || err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; errors?: unknown; cause?: unknown };
+  if (e.code === 'PLT_KFK_NETWORK' || e.code === 'PLT_KFK_TIMEOUT') return true;
+  if (typeof e.code !== 'string' || !e.code.startsWith('PLT_KFK_')) return false;
+  const inner = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
+  return [...inner, e.cause].some((x) => isKafkaNetworkError(x, depth + 1));
+}
+
 /** Which dependency a thrown error says is unreachable or unhealthy (undefined = not a dependency failure). */
 export function failedDependency(err: unknown): string | undefined {
   if (err === null || typeof err !== 'object') return undefined;
@@ -139,9 +153,8 @@ export function failedDependency(err: unknown): string | undefined {
       return 's3';
     return undefined;
   }
-  // kafkajs
-  if (name.startsWith('KafkaJS') && /Connection|Timeout|NumberOfRetriesExceeded|BrokerNotFound/.test(name))
-    return 'kafka';
+  // @platformatic/kafka: a connection failure or timeout, alone or among the errors of its retries.
+  if (isKafkaNetworkError(err)) return 'kafka';
   // transport errors without a client wrapper
   if (
     typeof e.code === 'string' &&

@@ -11,7 +11,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CatalogReader, catalogSettings } from '@ami/shared/catalog';
-import { createKafka, createRedis, createS3, openDuckDB, S3ObjectCache } from '@ami/shared/clients';
+import {
+  createKafka,
+  createRedis,
+  createS3,
+  openDuckDB,
+  partitionCount,
+  S3ObjectCache,
+  type KafkaAdmin,
+} from '@ami/shared/clients';
 import { ConfigError, readSettings, type SettingsOf } from '@ami/shared/config';
 import { runService, type ServiceContext } from '@ami/shared/service';
 import { createMetricsRegistry } from '@ami/shared/metrics';
@@ -148,13 +156,11 @@ async function openStorage(
   return { redis, s3, bucket, catalog, db };
 }
 
-type KafkaAdmin = ReturnType<ReturnType<typeof createKafka>['admin']>;
-
 /** The Kafka admin client: the reads topic's partition count and the (optional) readiness check. */
 function openKafkaAdmin({ config, logger, onClose }: ServiceContext): KafkaAdmin {
   const kafka = createKafka(config, { component: 'serving-layer', logger });
   const admin = kafka.admin();
-  onClose('Kafka admin', () => admin.disconnect().catch(() => undefined));
+  onClose('Kafka admin', () => admin.close().catch(() => undefined));
   return admin;
 }
 
@@ -200,9 +206,9 @@ function readinessChecks({ redis, s3, bucket, catalog }: Storage, admin: KafkaAd
     {
       name: 'kafka',
       required: false,
+      // A metadata request for no topic: a broker answers (no retries: the check has a deadline).
       check: async () => {
-        await admin.connect();
-        await admin.describeCluster();
+        await admin.metadata({ topics: [], forceUpdate: true, retries: 0 });
       },
     },
   ];
@@ -269,9 +275,7 @@ async function readsPartitions(admin: KafkaAdmin, topic: string): Promise<number
   try {
     return await Promise.race([
       (async () => {
-        await admin.connect();
-        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-        const n = meta.topics[0]?.partitions.length;
+        const n = await partitionCount(admin, topic);
         if (!n) throw new Error(`topic ${topic} has no partitions`);
         return n;
       })(),

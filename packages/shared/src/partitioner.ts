@@ -1,7 +1,10 @@
 /**
- * Which Kafka partition a meter's messages land on: kafkajs's default partitioner (murmur2 of the
- * key's UTF-8 bytes, positive part modulo the partition count — the Java client's rule), so the
- * serving layer can find the realtime-view keys of a meter (they carry the partition's hash tag).
+ * Which Kafka partition a meter's messages land on: the Java client's default partitioner (murmur2
+ * of the key's UTF-8 bytes, positive part `& 0x7fffffff` modulo the partition count; also
+ * librdkafka's `murmur2_random` and @platformatic/kafka's `compatibilityPartitioner`, which every
+ * producer of the platform uses), so the serving layer can find the realtime-view keys of a meter
+ * (they carry the partition's hash tag). @platformatic/kafka's `defaultPartitioner` (`>>> 0`)
+ * places about half the keys elsewhere.
  */
 
 const SEED = 0x9747b28c;
@@ -33,7 +36,7 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** The partition kafkajs's default partitioner assigns to a message with this key. */
+/** The partition the Java client's default partitioner assigns to a message with this key. */
 export function partitionForKey(key: string | Uint8Array, numPartitions: number): number {
   if (!Number.isInteger(numPartitions) || numPartitions < 1) {
     throw new RangeError(`numPartitions must be a positive integer: ${numPartitions}`);

@@ -2,10 +2,10 @@
  * `pnpm ami bench sim [--quick]`: the simulator's throughput.
  *  - generate_reads_per_s: generation only (messages built and counted, not sent): the bound.
  *  - produce_reads_per_s: generation + produce to the local Kafka from one process into a fresh
- *    topic (deleted afterwards), best of the producer settings tried (acks × compression ×
- *    batch size × requests in flight); every setting's figure is recorded too.
+ *    topic (deleted afterwards), best of the producer settings tried (acks × batch size ×
+ *    batches in flight); every setting's figure is recorded too.
  */
-import { createKafka } from '@ami/shared/clients';
+import { createKafka, createTopics, topicMessageCount, withAdmin } from '@ami/shared/clients';
 import { loadConfig } from '@ami/shared/config';
 import { writeBenchResult, type Figure } from '@ami/shared/bench';
 import { CountingSink, NO_FAULTS, Simulation, type SimConfig } from '../src/index.ts';
@@ -33,22 +33,18 @@ async function generateOnly(meters: number): Promise<number> {
 }
 
 interface Setting {
-  readonly producer: 'wire' | 'kafkajs';
-  readonly acks: -1 | 1;
-  readonly compression: 'none' | 'gzip';
+  /** 'all' = idempotent producer, 'leader' = not idempotent (see KafkaSinkOptions.acks). */
+  readonly acks: 'all' | 'leader';
   readonly batchSize: number;
   readonly maxInFlight: number;
 }
 
 async function produce(meters: number, setting: Setting): Promise<{ rate: number; reads: number }> {
   const kafka = createKafka(config, { component: 'sim-bench' });
-  const admin = kafka.admin();
-  await admin.connect();
   const topic = `ami.bench.sim.${process.pid}.${Date.now()}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await withAdmin(kafka, (admin) =>
+    createTopics(admin, [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]),
+  );
   try {
     const sink = await openKafkaSink(config, { ...setting, readsTopic: topic, eventsTopic: topic });
     const t0 = performance.now();
@@ -56,34 +52,28 @@ async function produce(meters: number, setting: Setting): Promise<{ rate: number
     await sink.close();
     const seconds = (performance.now() - t0) / 1000;
     if (sink.sentReads !== summary.reads) throw new Error(`sent ${sink.sentReads} of ${summary.reads} reads`);
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const stored = offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
+    const stored = await withAdmin(kafka, (admin) => topicMessageCount(admin, topic));
     if (stored !== summary.reads) throw new Error(`topic holds ${stored} of ${summary.reads} reads`);
     return { rate: summary.reads / seconds, reads: summary.reads };
   } finally {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
   }
 }
 
 const genMeters = quick ? 20_000 : 100_000;
 const prodMeters = quick ? 10_000 : 50_000;
-// kafkajs always runs with one send in flight (see kafka.ts: more would reorder a meter's reads).
 const settings: Setting[] = quick
   ? [
-      { producer: 'wire', acks: 1, compression: 'none', batchSize: 20_000, maxInFlight: 4 },
-      { producer: 'kafkajs', acks: 1, compression: 'none', batchSize: 10_000, maxInFlight: 1 },
+      { acks: 'all', batchSize: 20_000, maxInFlight: 4 },
+      { acks: 'leader', batchSize: 20_000, maxInFlight: 4 },
     ]
   : [
-      { producer: 'wire', acks: 1, compression: 'none', batchSize: 20_000, maxInFlight: 4 },
-      { producer: 'wire', acks: 1, compression: 'none', batchSize: 50_000, maxInFlight: 2 },
-      { producer: 'wire', acks: -1, compression: 'none', batchSize: 20_000, maxInFlight: 4 },
-      { producer: 'kafkajs', acks: 1, compression: 'none', batchSize: 10_000, maxInFlight: 1 },
-      { producer: 'kafkajs', acks: 1, compression: 'gzip', batchSize: 10_000, maxInFlight: 1 },
+      { acks: 'all', batchSize: 20_000, maxInFlight: 4 },
+      { acks: 'all', batchSize: 50_000, maxInFlight: 2 },
+      { acks: 'all', batchSize: 10_000, maxInFlight: 8 },
+      { acks: 'leader', batchSize: 20_000, maxInFlight: 4 },
+      { acks: 'leader', batchSize: 50_000, maxInFlight: 2 },
     ];
-/** kafkajs is ~3× slower: a smaller fleet keeps the run short. */
-const metersFor = (s: Setting): number =>
-  s.producer === 'kafkajs' ? Math.round(prodMeters / 3) : prodMeters;
 
 const generate = await generateOnly(genMeters);
 const figures: Record<string, Figure> = {};
@@ -91,9 +81,8 @@ let best = 0;
 let bestReads = 0;
 let bestSetting: Setting | undefined;
 for (const s of settings) {
-  const { rate, reads } = await produce(metersFor(s), s);
-  figures[`produce_${s.producer}_acks${s.acks}_${s.compression}_b${s.batchSize}_f${s.maxInFlight}`] =
-    Math.round(rate);
+  const { rate, reads } = await produce(prodMeters, s);
+  figures[`produce_acks_${s.acks}_b${s.batchSize}_f${s.maxInFlight}`] = Math.round(rate);
   if (rate > best) {
     best = rate;
     bestReads = reads;
@@ -103,13 +92,11 @@ for (const s of settings) {
 writeBenchResult('sim', {
   produce_reads_per_s: Math.round(best),
   generate_reads_per_s: Math.round(generate),
-  produce_producer: bestSetting?.producer ?? null,
   produce_acks: bestSetting?.acks ?? null,
-  produce_compression: bestSetting?.compression ?? null,
   produce_batch_size: bestSetting?.batchSize ?? null,
   produce_max_in_flight: bestSetting?.maxInFlight ?? null,
   produce_partitions: PARTITIONS,
-  produce_meters: bestSetting === undefined ? null : metersFor(bestSetting),
+  produce_meters: prodMeters,
   produce_reads: bestReads,
   generate_meters: genMeters,
   quick,

@@ -24,7 +24,6 @@ Simulates a fleet of smart meters, deterministically from --seed.
   --out DIR           files mode: DIR/reads.jsonl, DIR/events.jsonl, DIR/topology.jsonl
   --truth FILE        write the ground truth (JSONL: per meter and interval, plus one line per fault)
   --rate R            kafka mode: target reads/s (default: as fast as possible)
-  --producer P        kafka mode: wire (default, the simulator's bulk producer) or kafkajs
   --topology-out FILE write the fleet's topology JSONL to FILE first (for AMI_TOPOLOGY_FILE)
   --faults all|LIST   switch faults on at their default rates (all, or a comma-separated list of kinds)
   <fault flag> R      set one fault's rate (0–1), see the table
@@ -161,7 +160,6 @@ export async function openKafkaOutput(
   const sink = await kafka.openKafkaSink(config, {
     rate: options.rate,
     progress: !options.live,
-    producer: options.producer,
     sendPartialBatches: options.live,
   });
   return {

@@ -1,26 +1,23 @@
 /**
- * Kafka mode: produces reads and events (keyed by meter_id) in big batches with several requests
- * in flight, optionally paced to a target reads/s, printing the live rate to stderr; and uploads
- * the topology to object storage for the layers to load.
+ * Kafka mode: produces reads and events (keyed by meter_id) in big batches with several batches
+ * in flight, in order per meter, optionally paced to a target reads/s, printing the live rate to
+ * stderr; and uploads the topology to object storage for the layers to load.
  *
- * Two producers behind one sink: `wire` (default; WireProducer, uncompressed Produce v3 built into
- * buffers) and `kafkajs` (the platform's client, slower: see README "Kafka mode" for the figures).
+ * The producer is the platform's (@platformatic/kafka through `createKafka`): `PartitionedSender`
+ * places each message itself and keeps one produce call in flight per partition (see there).
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createKafka, createS3 } from '@ami/shared/clients';
+import { createKafka, createS3, sendGroups, type KafkaProducer } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
-import { CompressionTypes, type Producer } from 'kafkajs';
+import { partitionForKey } from '@ami/shared/partitioner';
 import type { MessageSink } from './sink.ts';
 import { topologyJsonl, type Fleet } from './topology.ts';
-import { WireProducer } from './wire/producer.ts';
 
 /** Sends one batch of keyed messages to a topic. */
 export interface BatchSender {
   send(topic: string, keys: readonly string[], values: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
-
-export type ProducerKind = 'wire' | 'kafkajs';
 
 export interface KafkaSinkOptions {
   /** Target reads/s; undefined = as fast as possible. */
@@ -30,15 +27,18 @@ export interface KafkaSinkOptions {
   /** Topics (default: the configured ones). */
   readonly readsTopic?: string;
   readonly eventsTopic?: string;
-  /** Messages per produce request (default 20 000). */
+  /** Messages per batch handed to the sender (default 20 000). */
   readonly batchSize?: number;
-  /** Produce requests in flight (default 4; the kafkajs producer always uses 1 to keep per-meter order). */
+  /**
+   * Batches handed to the sender and not yet acknowledged (default 4). Order does not depend on
+   * it: the sender keeps one produce call in flight per partition whatever the batches.
+   */
   readonly maxInFlight?: number;
-  /** -1 all in-sync replicas, 1 leader (default). */
-  readonly acks?: -1 | 1;
-  /** kafkajs producer only (it ships GZIP; other codecs need plugins). Default none. */
-  readonly compression?: 'none' | 'gzip';
-  readonly producer?: ProducerKind;
+  /**
+   * 'all' in-sync replicas with an idempotent producer (default: a retried request is written
+   * once), or the 'leader' only, without idempotence (the producer requires acks all for it).
+   */
+  readonly acks?: 'all' | 'leader';
   /** Send every queued read at each flush, not only full batches (live mode: reads go out on time). */
   readonly sendPartialBatches?: boolean;
 }
@@ -156,59 +156,102 @@ export class KafkaSink implements MessageSink {
   }
 }
 
-/** kafkajs as a BatchSender. */
-export class KafkajsSender implements BatchSender {
+/** A message as the sender hands it to the producer: placed, key and value already bytes. */
+interface PlacedMessage {
+  readonly topic: string;
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly partition: number;
+}
+
+/**
+ * @platformatic/kafka as a BatchSender, in order per partition with several requests in flight.
+ *
+ * Each message is placed here by `partitionForKey` (the Java client's rule, the same as the
+ * producer's `compatibilityPartitioner`), and each partition's produce calls form a chain: a
+ * partition has one call in flight at a time while the other partitions' calls run alongside, so
+ * a meter's messages reach the log in the order they were sent, whatever the number of batches
+ * in flight, the acks, the retries or the order in which the client's callbacks fire. We do not
+ * rely on the idempotent producer's sequence numbers to keep order across concurrent calls of
+ * one partition instead: @platformatic/kafka answers an OUT_OF_ORDER_SEQUENCE_NUMBER by taking a
+ * new producer id and re-sending that one request (which puts it after the later ones), and with
+ * acks 'leader' there is no idempotence at all.
+ *
+ * Each call carries one partition's messages up to `MAX_SEND_BYTES` (`sendGroups`), so its record
+ * batch stays below the broker's 1 MiB. A failed call fails its batch and every later call of its
+ * partition (they are never sent: nothing is written after a hole); the sink then fails the run.
+ */
+export class PartitionedSender implements BatchSender {
+  /** Last produce call of each partition (`topic:partition`); the next one starts after it. */
+  private readonly tails = new Map<string, Promise<void>>();
+
   constructor(
-    private readonly producer: Producer,
-    private readonly acks: -1 | 1,
-    private readonly compression: 'none' | 'gzip',
+    private readonly producer: KafkaProducer,
+    /** Partition count of each topic this sender produces to. */
+    private readonly partitions: ReadonlyMap<string, number>,
   ) {}
 
-  async send(topic: string, keys: readonly string[], values: readonly string[]): Promise<void> {
-    await this.producer.send({
-      topic,
-      messages: keys.map((key, i) => ({ key, value: values[i] ?? '' })),
-      acks: this.acks,
-      compression: this.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-    });
+  /** Opens the platform's producer and reads the partition counts of `topics` (all must exist). */
+  static async open(
+    config: AmiConfig,
+    topics: readonly string[],
+    acks: 'all' | 'leader',
+  ): Promise<PartitionedSender> {
+    const kafka = createKafka(config, { component: 'simulator' });
+    const producer = kafka.producer({ idempotent: acks === 'all', acks });
+    try {
+      const meta = await producer.metadata({ topics: [...topics], forceUpdate: true });
+      const partitions = new Map<string, number>();
+      for (const topic of topics) {
+        const n = meta.topics.get(topic)?.partitionsCount ?? 0;
+        if (n < 1) throw new Error(`topic ${topic} does not exist`);
+        partitions.set(topic, n);
+      }
+      return new PartitionedSender(producer, partitions);
+    } catch (err) {
+      await producer.close().catch(() => undefined);
+      throw err;
+    }
   }
-
-  close(): Promise<void> {
-    return this.producer.disconnect();
-  }
-}
-
-/** WireProducer as a BatchSender. */
-export class WireSender implements BatchSender {
-  constructor(private readonly producer: WireProducer) {}
 
   send(topic: string, keys: readonly string[], values: readonly string[]): Promise<void> {
-    return this.producer.send(topic, keys, values);
+    const n = this.partitions.get(topic);
+    if (n === undefined) return Promise.reject(new Error(`topic ${topic} was not opened`));
+    const byPartition: PlacedMessage[][] = Array.from({ length: n }, () => []);
+    for (let i = 0; i < keys.length; i++) {
+      const key = Buffer.from(keys[i] ?? '', 'utf8');
+      const partition = partitionForKey(key, n);
+      byPartition[partition]?.push({ topic, key, value: Buffer.from(values[i] ?? '', 'utf8'), partition });
+    }
+    const calls: Promise<void>[] = [];
+    byPartition.forEach((messages, partition) => {
+      if (messages.length > 0) calls.push(this.enqueue(`${topic}:${partition}`, messages));
+    });
+    return Promise.all(calls).then(() => undefined);
+  }
+
+  /** Chains the size-bounded produce calls of one partition after its earlier ones. */
+  private enqueue(partitionId: string, messages: readonly PlacedMessage[]): Promise<void> {
+    let tail = this.tails.get(partitionId) ?? Promise.resolve();
+    for (const group of sendGroups(messages)) {
+      tail = tail.then(async () => {
+        await this.producer.send({ messages: group });
+      });
+    }
+    this.tails.set(partitionId, tail);
+    return tail;
   }
 
   close(): Promise<void> {
-    this.producer.close();
-    return Promise.resolve();
+    return this.producer.close();
   }
 }
 
-/** Connects the chosen producer and returns the sink. */
+/** Opens the producer and returns the sink. */
 export async function openKafkaSink(config: AmiConfig, options: KafkaSinkOptions = {}): Promise<KafkaSink> {
-  const kafka = createKafka(config, { component: 'simulator' });
   const readsTopic = options.readsTopic ?? config.topics.reads;
   const eventsTopic = options.eventsTopic ?? config.topics.events;
-  const acks = options.acks ?? 1;
-  let sender: BatchSender;
-  if ((options.producer ?? 'wire') === 'wire') {
-    sender = new WireSender(await WireProducer.open(kafka, [readsTopic, eventsTopic], acks));
-  } else {
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    sender = new KafkajsSender(producer, acks, options.compression ?? 'none');
-    // Concurrent kafkajs sends may reach the broker in another order (each awaits metadata and
-    // locks before writing), which would reorder a meter's reads: one send at a time.
-    return new KafkaSink(sender, readsTopic, eventsTopic, { ...options, maxInFlight: 1 });
-  }
+  const sender = await PartitionedSender.open(config, [readsTopic, eventsTopic], options.acks ?? 'all');
   return new KafkaSink(sender, readsTopic, eventsTopic, options);
 }
 

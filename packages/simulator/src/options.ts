@@ -32,8 +32,6 @@ export interface SimOptions {
   /** Reads per second; undefined = as fast as possible. */
   readonly rate: number | undefined;
   readonly faults: FaultRates;
-  /** Kafka client of kafka mode: the simulator's wire producer (default) or kafkajs. */
-  readonly producer: 'wire' | 'kafkajs';
   /** Live mode: never produce a message before its timestamp has come (kafka mode only). */
   readonly live: boolean;
   /** Live mode: simulated seconds per wall second from the paced-from day until caught up (≥ 1). */
@@ -90,7 +88,6 @@ interface SimDraft {
   truth: string | undefined;
   rate: number | undefined;
   help: boolean;
-  producer: 'wire' | 'kafkajs';
   /** Fault rates of --faults. */
   base: Record<FaultKind, number>;
   /** Fault rates of the per-fault flags (they win over --faults). */
@@ -150,11 +147,6 @@ const SIM_FLAGS: Readonly<Record<string, SimFlag>> = {
       throw new UsageError(`--rate must be a positive number of reads/s, got "${v}"`);
     d.rate = r;
   }),
-  producer: text((d, v) => {
-    if (v !== 'wire' && v !== 'kafkajs')
-      throw new UsageError(`--producer must be wire or kafkajs, got "${v}"`);
-    d.producer = v;
-  }),
   faults: text((d, v) => {
     if (v === 'all') {
       d.base = { ...ALL_FAULTS };
@@ -194,7 +186,6 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
     truth: undefined,
     rate: undefined,
     help: false,
-    producer: 'wire',
     base: { ...NO_FAULTS },
     explicit: new Map(),
   };
@@ -215,7 +206,6 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
     truth: d.truth,
     rate: d.rate,
     faults,
-    producer: d.producer,
     live: d.live,
     speedup: d.speedup ?? 1,
     pacedFrom: d.pacedFrom,

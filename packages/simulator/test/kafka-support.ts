@@ -1,5 +1,5 @@
 /** Reads a topic of the real Kafka from the beginning until `expected` messages have come. */
-import type { Kafka } from 'kafkajs';
+import { openStream, pumpBatches, topicMessageCount, withAdmin, type KafkaClients } from '@ami/shared/clients';
 
 export interface Consumed {
   readonly key: string;
@@ -9,41 +9,47 @@ export interface Consumed {
   readonly timestamp: number;
 }
 
-export async function consumeAll(kafka: Kafka, topic: string, expected: number): Promise<Consumed[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-check`, sessionTimeout: 10_000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+export async function consumeAll(kafka: KafkaClients, topic: string, expected: number): Promise<Consumed[]> {
   const seen: Consumed[] = [];
+  if (expected === 0) return seen;
+  const consumer = kafka.consumer({ groupId: `${topic}-check`, sessionTimeoutMs: 10_000 });
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, 60_000);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length}/${expected} consumed`)), 60_000);
-      if (expected === 0) {
-        clearTimeout(timer);
-        resolve();
-        return;
-      }
-      consumer
-        .run({
-          eachBatch: ({ batch }) => {
-            for (const m of batch.messages) {
+    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+    try {
+      await pumpBatches(
+        stream,
+        (batches) => {
+          for (const batch of batches) {
+            for (const r of batch.records) {
               seen.push({
-                key: m.key?.toString() ?? '',
-                value: m.value?.toString() ?? '',
-                partition: batch.partition,
-                timestamp: Number(m.timestamp),
+                key: r.key?.toString() ?? '',
+                value: r.value?.toString() ?? '',
+                partition: r.partition,
+                timestamp: Number(r.timestamp),
               });
             }
-            if (seen.length >= expected) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
+          }
+          if (seen.length >= expected) stop.abort();
+          return Promise.resolve();
+        },
+        { maxRecords: 10_000, signal: stop.signal },
+      );
+    } finally {
+      await stream.close();
+    }
   } finally {
-    await consumer.disconnect();
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  if (timedOut) {
+    const held = await withAdmin(kafka, (admin) => topicMessageCount(admin, topic));
+    throw new Error(`only ${seen.length}/${expected} consumed; the topic holds ${held}`);
   }
   return seen;
 }

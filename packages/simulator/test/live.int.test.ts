@@ -13,9 +13,8 @@ import {
   DeleteObjectCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
-import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, createS3 } from '@ami/shared/clients';
+import { createKafka, createS3, withAdmin, type KafkaClients } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { buildTopologyIndex, validateEvent, validateRead, type TopologyRow } from '@ami/shared/contracts';
@@ -39,7 +38,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 describe('live mode (real Kafka, child process)', () => {
   let config: AmiConfig;
-  let kafka: Kafka;
+  let kafka: KafkaClients;
   const readsTopic = uniqueName('it.sim-live.reads');
   const eventsTopic = uniqueName('it.sim-live.events');
   const bucket = uniqueName('it-sim-live').toLowerCase();
@@ -58,10 +57,9 @@ describe('live mode (real Kafka, child process)', () => {
 
   afterAll(async () => {
     if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [readsTopic, eventsTopic] }).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [readsTopic, eventsTopic] })).catch(
+      () => undefined,
+    );
     const s3 = createS3(config);
     try {
       const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));

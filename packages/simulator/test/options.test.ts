@@ -64,6 +64,8 @@ describe('live mode arguments', () => {
     [['--to', 'kafka', '--live', '--control-port', '70000'], '--control-port must be between 0 and 65535'],
     [['--to', 'kafka', '--live', '--metrics-port', '-1'], '--metrics-port must be an integer'],
     [['--to', 'kafka', '--live=yes'], '--live takes no value'],
+    // one producer since the move to @platformatic/kafka: the old --producer option is gone
+    [['--to', 'kafka', '--producer', 'wire'], 'unknown option --producer'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseSimArgs(argv)).toThrow(UsageError);
     expect(() => parseSimArgs(argv)).toThrow(message);

@@ -1,8 +1,9 @@
 /**
  * `pnpm ami bench speed [--quick]` — the speed layer's SPEC 9 figures in one run (bench/results/speed.json):
  *  (a) reads_per_s: one consumer at saturation on a pre-filled topic (full: 10,000 meters × 6 days
- *      ≈ 5.8 M reads), and raw_consume_reads_per_s: a plain kafkajs consumer of the same topic
- *      that only counts messages (the bound) — lib/ingest.ts;
+ *      ≈ 5.8 M reads), and raw_consume_reads_per_s: a plain consumer of the same topic on the
+ *      same client, used the same way (@platformatic/kafka stream, same records per round), that
+ *      only counts messages (the bound) — lib/ingest.ts;
  *  (b) freshness_p50_ms / freshness_p99_ms: produce → visible in Redis at a steady 20,000 reads/s
  *      (full: 60 s; quick: 10 s), beside freshness_bound_p99_ms: a plain Kafka consumer's produce →
  *      consume p99 of the same topic in the same run — lib/freshness.ts;

@@ -50,13 +50,13 @@ export const speedLayerSettings = {
   ),
   slowApplyMs: setting(
     'AMI_SPEED_SLOW_APPLY_MS',
-    'Backpressure: a Redis apply call slower than this pauses fetching of that partition (ms)',
+    'Backpressure: a Redis apply call slower than this pauses consumption for AMI_SPEED_PAUSE_MS (ms)',
     '2000',
     parse.int(1, 600_000),
   ),
   pauseMs: setting(
     'AMI_SPEED_PAUSE_MS',
-    'Backpressure: first pause of a partition after a slow or failed Redis call (ms; doubles on each consecutive failure, up to 30 s)',
+    'Backpressure: pause after a slow Redis call, and first wait before retrying a failed one (ms; doubles on each consecutive failure, up to 30 s)',
     '1000',
     parse.int(1, 60_000),
   ),
@@ -72,9 +72,15 @@ export const speedLayerSettings = {
     String(1024 * 1024),
     parse.int(1024, 256 * 1024 * 1024),
   ),
+  maxRecordsPerBatch: setting(
+    'AMI_SPEED_BATCH_RECORDS',
+    'Records taken from the Kafka stream per processing round (split by partition, then into chunks)',
+    '8000',
+    parse.int(1, 1_000_000),
+  ),
   partitionsConsumedConcurrently: setting(
     'AMI_SPEED_CONCURRENT_PARTITIONS',
-    'Partitions processed concurrently by one process',
+    'Partitions of one processing round applied concurrently by one process',
     '2',
     parse.int(1, 64),
   ),

@@ -4,7 +4,14 @@
  * producer and Redis, close the metrics server, exit 0 (within AMI_SHUTDOWN_GRACE_S, else exit 1).
  */
 import { ConfigError, readSettings } from '@ami/shared/config';
-import { createKafka, createRedis, ensureTopics, platformTopics } from '@ami/shared/clients';
+import {
+  createKafka,
+  createRedis,
+  ensureTopics,
+  partitionCount,
+  platformTopics,
+  withAdmin,
+} from '@ami/shared/clients';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
 import { runService, type ServiceContext, type ServiceRun } from '@ami/shared/service';
@@ -50,14 +57,9 @@ async function start({ config, logger, onClose }: ServiceContext): Promise<Servi
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
   onClose('Redis', () => redis.disconnect());
-  const alertProducer = kafka.producer({ allowAutoTopicCreation: false });
-  await alertProducer.connect();
-  onClose('alert producer', () => alertProducer.disconnect());
-  const admin = kafka.admin();
-  await admin.connect();
-  const partitionCount = (await admin.fetchTopicMetadata({ topics: [config.topics.reads] })).topics[0]
-    ?.partitions.length;
-  await admin.disconnect();
+  const alertProducer = kafka.producer({ idempotent: true, acks: 'all' });
+  onClose('alert producer', () => alertProducer.close());
+  const readsPartitions = await withAdmin(kafka, (admin) => partitionCount(admin, config.topics.reads));
   const alerts =
     rows === undefined
       ? undefined
@@ -70,7 +72,7 @@ async function start({ config, logger, onClose }: ServiceContext): Promise<Servi
           rules: alertRules,
           settings: alertSettings,
           viewKeyPrefix: settings.keyPrefix,
-          numPartitions: partitionCount ?? 1,
+          numPartitions: Math.max(1, readsPartitions),
           timeZone: config.connection.timeZone,
           registry,
           logger,

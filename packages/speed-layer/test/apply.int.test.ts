@@ -33,7 +33,7 @@ describe('apply.lua against real Redis', () => {
       const p = partitionOfMeter(m.key ?? '', PARTITIONS);
       const list = out.get(p) ?? [];
       list.push({
-        offset: String(list.length),
+        offset: BigInt(list.length),
         key: m.key === null ? null : Buffer.from(m.key),
         value: Buffer.from(m.value),
       });

@@ -3,7 +3,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createKafka, createRedis } from '@ami/shared/clients';
+import {
+  committedOffsets,
+  createKafka,
+  createRedis,
+  createTopics as createTopicsWithLeaders,
+  openStream,
+  pumpBatches,
+  sendMessages,
+  topicOffsets,
+  withAdmin,
+  type KafkaAdmin,
+} from '@ami/shared/clients';
 import { buildTopologyIndex, loadValidationConfig, type DlqRecord } from '@ami/shared/contracts';
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
@@ -35,18 +46,17 @@ function scenario(name: string) {
 }
 
 async function createTopics(config: AmiConfig): Promise<void> {
-  const admin = createKafka(config).admin();
-  await admin.connect();
   const t = config.topics;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
-      topic,
-      numPartitions: topic === t.reads || topic === t.events ? PARTITIONS : 1,
-      replicationFactor: 1,
-    })),
-  });
-  await admin.disconnect();
+  await withAdmin(createKafka(config), (admin) =>
+    createTopicsWithLeaders(
+      admin,
+      [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
+        topic,
+        numPartitions: topic === t.reads || topic === t.events ? PARTITIONS : 1,
+        replicationFactor: 1,
+      })),
+    ),
+  );
 }
 
 async function produce(
@@ -55,46 +65,56 @@ async function produce(
   messages: readonly Pick<GeneratedMessage, 'key' | 'value'>[],
 ): Promise<void> {
   const producer = createKafka(config).producer();
-  await producer.connect();
-  for (let i = 0; i < messages.length; i += 1000) {
-    await producer.send({
-      topic,
-      messages: messages.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value })),
-    });
-  }
-  await producer.disconnect();
+  await sendMessages(producer, topic, messages);
+  await producer.close();
 }
 
 async function lastOffsets(config: AmiConfig): Promise<Map<number, number>> {
-  const admin = createKafka(config).admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(config.topics.reads);
-  await admin.disconnect();
+  const offsets = await withAdmin(createKafka(config), (admin) => topicOffsets(admin, config.topics.reads));
   return new Map(offsets.map((o) => [o.partition, Number(o.high) - 1]));
 }
 
 async function readDlq(config: AmiConfig, topic: string, count: number): Promise<DlqRecord[]> {
   const consumer = createKafka(config).consumer({ groupId: uniqueName('dlq-reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
   const out: DlqRecord[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`DLQ ${topic}: ${out.length}/${count} records`)), 30_000);
-    consumer
-      .run({
-        eachMessage: ({ message }) => {
-          out.push(JSON.parse(String(message.value)) as DlqRecord);
-          if (out.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
+  const done = new AbortController();
+  const timer = setTimeout(() => done.abort(), 30_000);
+  await pumpBatches(
+    stream,
+    (batches) => {
+      for (const b of batches) for (const r of b.records) out.push(JSON.parse(String(r.value)) as DlqRecord);
+      if (out.length >= count) done.abort();
+      return Promise.resolve();
+    },
+    { maxRecords: 1000, signal: done.signal },
+  );
+  clearTimeout(timer);
+  await stream.close();
+  await consumer.close();
+  if (out.length < count) throw new Error(`DLQ ${topic}: ${out.length}/${count} records`);
   return out;
+}
+
+/** The group committed, for every partition of `ends`, the offset after its last message. */
+async function expectCommittedEnds(
+  config: AmiConfig,
+  groupId: string,
+  ends: Map<number, number>,
+): Promise<void> {
+  const committed = await withAdmin(createKafka(config), (admin) =>
+    committedOffsets(admin, groupId, config.topics.reads),
+  );
+  expect(ends.size).toBeGreaterThan(0);
+  for (const [partition, last] of ends) expect(committed.get(partition)).toBe(BigInt(last + 1));
+}
+
+/** Members of the group that own at least one partition. */
+async function membersWithPartitions(admin: KafkaAdmin, groupId: string): Promise<number> {
+  const group = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
+  return [...(group?.members.values() ?? [])].filter((m) =>
+    [...(m.assignments?.values() ?? [])].some((a) => a.partitions.length > 0),
+  ).length;
 }
 
 async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -277,16 +297,7 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
       const view = await viewAsModel(redis, settings.keyPrefix, PARTITIONS, meters, DATE);
       expect(view.meterDays).toEqual(expected.meterDays);
       expect(view.grid).toEqual(expected.grid);
-      const admin = createKafka(config).admin();
-      await admin.connect();
-      const committed = await admin.fetchOffsets({
-        groupId: settings.groupId,
-        topics: [config.topics.reads],
-      });
-      await admin.disconnect();
-      for (const { partition, offset } of committed[0]?.partitions ?? []) {
-        expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
-      }
+      await expectCommittedEnds(config, settings.groupId, ends);
     };
     return { config, env, settings, messages, appliedSoFar, expectExactAndCommitted };
   }
@@ -368,13 +379,7 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     expect(view.intervals).toEqual(expected.intervals);
     expect(view.daily).toEqual(expected.daily);
     expect(view.grid).toEqual(expected.grid);
-    const admin = createKafka(config).admin();
-    await admin.connect();
-    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [config.topics.reads] });
-    await admin.disconnect();
-    for (const { partition, offset } of committed[0]?.partitions ?? []) {
-      expect(Number(offset)).toBe((ends.get(partition) ?? -1) + 1);
-    }
+    await expectCommittedEnds(config, settings.groupId, ends);
     // Four process starts and 8,016 reads in chunks of 25 take ≈ 100 s here: past the project's
     // 120 s default on a loaded machine.
   }, 300_000);
@@ -388,11 +393,7 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     const half = Math.floor(messages.length / 2);
     await produce(config, config.topics.reads, messages.slice(0, half));
     const admin = createKafka(config).admin();
-    await admin.connect();
-    const assignedMembers = async () => {
-      const { groups } = await admin.describeGroups([settings.groupId]);
-      return (groups[0]?.members ?? []).filter((m) => m.memberAssignment.length > 0).length;
-    };
+    const assignedMembers = () => membersWithPartitions(admin, settings.groupId);
 
     const a = startSpeedProcess(env, children);
     const b = startSpeedProcess(env, children);
@@ -413,7 +414,7 @@ describe('speed-layer consumer (real Kafka + Redis)', () => {
     a.child.kill('SIGTERM');
     const aExit = await a.exited;
     expect(aExit.code, aExit.stderr).toBe(0);
-    await admin.disconnect();
+    await admin.close();
 
     await expectExactAndCommitted(ends);
   });

@@ -9,7 +9,14 @@
  * every realtime-view key taken earlier (or by deleting them all).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis, scanKeys } from '@ami/shared/clients';
+import {
+  createKafka,
+  createRedis,
+  createTopics,
+  scanKeys,
+  sendMessages,
+  withAdmin,
+} from '@ami/shared/clients';
 import { buildTopologyIndex, loadValidationConfig } from '@ami/shared/contracts';
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
@@ -60,26 +67,18 @@ describe('speed layer: Redis loses writes while the consumer runs', () => {
         faults: { duplicate: 0.02, correction: 0.02 },
       });
       const kafka = createKafka(config);
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          config.topics.reads,
-          config.topics.events,
-          config.topics.readsDlq,
-          config.topics.eventsDlq,
-        ].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
-      });
+      await withAdmin(kafka, (admin) =>
+        createTopics(
+          admin,
+          [config.topics.reads, config.topics.events, config.topics.readsDlq, config.topics.eventsDlq].map(
+            (topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 }),
+          ),
+        ),
+      );
       const producer = kafka.producer();
-      await producer.connect();
       let produced = 0;
       const produceUpTo = async (n: number) => {
-        for (; produced < n; produced += 500)
-          await producer.send({
-            topic: config.topics.reads,
-            messages: run.reads.slice(produced, Math.min(n, produced + 500)),
-          });
+        await sendMessages(producer, config.topics.reads, run.reads.slice(produced, n));
         produced = n;
       };
       const applied = async () => {
@@ -130,8 +129,7 @@ describe('speed layer: Redis loses writes while the consumer runs', () => {
       await waitForApplied(total);
       await consumer.stop();
       await running;
-      await producer.disconnect();
-      await admin.disconnect();
+      await producer.close();
 
       const view = await realtimeViewOf(redis, settings.keyPrefix, PARTITIONS, run);
       const expected = expectedFromTruth(run);

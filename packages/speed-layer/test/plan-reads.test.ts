@@ -45,7 +45,7 @@ const daily = JSON.stringify({
 
 function plan(partition: number, key: string | null, value: string, numPartitions?: number) {
   const messages: InboundMessage[] = [
-    { offset: '7', key: key === null ? null : Buffer.from(key), value: Buffer.from(value) },
+    { offset: 7n, key: key === null ? null : Buffer.from(key), value: Buffer.from(value) },
   ];
   const ctx: ReadPlanContext = {
     topic: 'ami.headend.reads',

@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis } from '@ami/shared/clients';
+import { createKafka, createRedis, createTopics, sendMessages, withAdmin } from '@ami/shared/clients';
 import { buildTopologyIndex, loadValidationConfig } from '@ami/shared/contracts';
 import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
@@ -32,7 +32,7 @@ function byPartition(run: SimRun): Map<number, InboundMessage[]> {
   for (const m of run.reads) {
     const p = partitionOfMeter(m.key, PARTITIONS);
     const list = out.get(p) ?? [];
-    list.push({ offset: String(list.length), key: Buffer.from(m.key), value: Buffer.from(m.value) });
+    list.push({ offset: BigInt(list.length), key: Buffer.from(m.key), value: Buffer.from(m.value) });
     out.set(p, list);
   }
   return out;
@@ -152,14 +152,14 @@ describe('speed layer resilience (real Kafka + Redis)', () => {
     expect(lateRead).toBeDefined();
     const next = parts.get(p)!.length;
     const late = plan(p, [
-      { offset: String(next), key: Buffer.from(meter), value: Buffer.from(lateRead!.value) },
+      { offset: BigInt(next), key: Buffer.from(meter), value: Buffer.from(lateRead!.value) },
     ]);
     const res = await applyChunk(redis, prefix, late.chunks[0]!);
     expect(res).toMatchObject({ expired: 1, inserted: 0, replaced: 0 });
     expect(await redis.keys(`{${prefix}:${p}}:m:${meter}:2026-03-10`)).toEqual([]);
   });
 
-  it('Redis cut mid-run: the consumer pauses, rewinds, and the view still equals the truth', async () => {
+  it('Redis cut mid-run: the consumer pauses, retries, and the view still equals the truth', async () => {
     const id = uniqueName('speed-cut');
     const redisUrl = new URL(integrationConfig().connection.redisUrl);
     const proxy = await redisProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
@@ -185,23 +185,17 @@ describe('speed layer resilience (real Kafka + Redis)', () => {
       faults: { duplicate: 0.02, correction: 0.02 },
     });
     const kafka = createKafka(config);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        config.topics.reads,
-        config.topics.events,
-        config.topics.readsDlq,
-        config.topics.eventsDlq,
-      ].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
-    });
+    await withAdmin(kafka, (admin) =>
+      createTopics(
+        admin,
+        [config.topics.reads, config.topics.events, config.topics.readsDlq, config.topics.eventsDlq].map(
+          (topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 }),
+        ),
+      ),
+    );
     const producer = kafka.producer();
-    await producer.connect();
-    for (let i = 0; i < run.reads.length; i += 500) {
-      await producer.send({ topic: config.topics.reads, messages: run.reads.slice(i, i + 500) });
-    }
-    await producer.disconnect();
+    await sendMessages(producer, config.topics.reads, run.reads);
+    await producer.close();
 
     const viaProxy = {
       ...config,
@@ -247,7 +241,6 @@ describe('speed layer resilience (real Kafka + Redis)', () => {
     await running;
     proxied.disconnect();
     await proxy.cut();
-    await admin.disconnect();
 
     process.stderr.write(`[speed-layer] redis cut at ${atCut}/${total}: ${JSON.stringify(consumer.stats)}\n`);
     expect(atCut).toBeLessThan(total);

@@ -3,9 +3,11 @@
  * the platform's topics at a steady rate, in small batches, each to the partition the platform's
  * partitioner names. A batch that fails (Kafka restarting) is sent again, with a new producer, until
  * it is accepted — at least once, as a real head-end would: a batch Kafka stored before the failure
- * arrives twice, which the platform must not count twice.
+ * arrives twice, which the platform must not count twice. The producer is not idempotent (a
+ * head-end's is not either), and each batch is one produce request (50 small messages, far below
+ * a record batch's 1 MB limit).
  */
-import type { Kafka, Producer } from 'kafkajs';
+import type { KafkaClients, KafkaProducer } from '@ami/shared/clients';
 import { partitionForKey } from '@ami/shared/partitioner';
 
 export interface OutboundMessage {
@@ -24,10 +26,10 @@ export interface StreamStats {
 }
 
 export class HeadEnd {
-  private producer: Producer | undefined;
+  private producer: KafkaProducer | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClients,
     private readonly partitions: ReadonlyMap<string, number>,
   ) {}
 
@@ -56,29 +58,21 @@ export class HeadEnd {
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
     this.producer = undefined;
   }
 
   private async sendUntilAccepted(batch: readonly OutboundMessage[], stats: StreamStats): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: string; partition: number }[]>();
-    for (const m of batch) {
+    const messages = batch.map((m) => {
       const n = this.partitions.get(m.topic);
       if (n === undefined) throw new Error(`no partition count for topic ${m.topic}`);
-      const list = byTopic.get(m.topic) ?? [];
-      list.push({ key: m.key, value: m.value, partition: partitionForKey(m.key, n) });
-      byTopic.set(m.topic, list);
-    }
+      return { topic: m.topic, key: m.key, value: m.value, partition: partitionForKey(m.key, n) };
+    });
     for (let attempt = 0; ; attempt++) {
       try {
-        if (this.producer === undefined) {
-          const p = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 3 } });
-          await p.connect();
-          this.producer = p;
-        }
-        await this.producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        // connects on its first send
+        this.producer ??= this.kafka.producer({ idempotent: false });
+        await this.producer.send({ messages });
         return;
       } catch (err) {
         if (attempt >= 600) throw err;

@@ -5,8 +5,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { openDuckDB, sqlPath, withConnection, type S3ObjectCache } from '@ami/shared/clients';
+import {
+  openDuckDB,
+  openStream,
+  pumpBatches,
+  sqlPath,
+  topicOffsets,
+  withAdmin,
+  withConnection,
+  type KafkaClients,
+  type KafkaProducer,
+  type KafkaRecord,
+  type S3ObjectCache,
+} from '@ami/shared/clients';
 
 export interface ChildRun {
   readonly name: string;
@@ -103,10 +114,12 @@ export interface Produced {
 /**
  * Produces `messages` to `topic` in order, each to the partition given, and returns where each
  * landed. Sends batches of at most 200 messages and 512 KB (a larger message goes alone: the
- * broker bounds a record batch at ~1 MB); offsets within a partition follow the send order.
+ * broker bounds a record batch at ~1 MB); each send is one record batch per partition, whose base
+ * offset the broker returns, so offsets within a partition follow the send order. A null value is
+ * produced as a tombstone (a record without a value), a null key as a record without a key.
  */
 export async function produceAt(
-  producer: Producer,
+  producer: KafkaProducer,
   topic: string,
   messages: readonly { key: Buffer | null; value: Buffer | null; partition: number }[],
 ): Promise<Produced[]> {
@@ -123,12 +136,15 @@ export async function produceAt(
     }
     const batch = messages.slice(i, j);
     i = j;
-    const meta = await producer.send({
-      topic,
-      acks: -1,
-      messages: batch.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
+    const result = await producer.send({
+      messages: batch.map((m) => ({
+        topic,
+        partition: m.partition,
+        ...(m.key === null ? {} : { key: m.key }),
+        ...(m.value === null ? {} : { value: m.value }),
+      })),
     });
-    const next = new Map(meta.map((r) => [r.partition, BigInt(r.baseOffset ?? '0')]));
+    const next = new Map((result.offsets ?? []).map((r) => [r.partition, r.offset]));
     for (const m of batch) {
       const at = next.get(m.partition);
       if (at === undefined) throw new Error(`no offset for partition ${m.partition}`);
@@ -139,38 +155,47 @@ export async function produceAt(
   return out;
 }
 
-export type TopicMessage = KafkaMessage & { readonly partition: number };
+export type TopicMessage = KafkaRecord;
 
-/** Every message of `topic` up to its current end. */
-export async function readWholeTopic(kafka: Kafka, topic: string, groupId: string): Promise<TopicMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map(
-    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)] as const),
-  );
-  await admin.disconnect();
-  const total = [...ends.values()].reduce((a, b) => a + b, 0n);
+/** Every message of `topic` up to its current end (read in its own consumer group). */
+export async function readWholeTopic(
+  kafka: KafkaClients,
+  topic: string,
+  groupId: string,
+): Promise<TopicMessage[]> {
+  const ranges = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
+  const ends = new Map(ranges.map((p) => [p.partition, p.high] as const));
+  const total = ranges.reduce((a, p) => a + (p.high - p.low), 0n);
   const out: TopicMessage[] = [];
   if (total === 0n) return out;
-  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 8 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${topic}: read ${out.length} of ${total}`)), 120_000);
-    consumer
-      .run({
-        eachMessage: ({ partition, message }) => {
-          if (BigInt(message.offset) < (ends.get(partition) ?? 0n)) out.push({ ...message, partition });
-          if (BigInt(out.length) >= total) {
-            clearTimeout(timer);
-            resolve();
-          }
+  const consumer = kafka.consumer({
+    groupId,
+    maxBytes: 8 * 1024 * 1024,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 120_000);
+  try {
+    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+    try {
+      await pumpBatches(
+        stream,
+        (batches) => {
+          for (const b of batches)
+            for (const m of b.records) if (m.offset < (ends.get(m.partition) ?? 0n)) out.push(m);
+          if (BigInt(out.length) >= total) stop.abort();
           return Promise.resolve();
         },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
+        { maxRecords: 1000, signal: stop.signal },
+      );
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  if (BigInt(out.length) < total) throw new Error(`${topic}: read ${out.length} of ${total}`);
   return out;
 }
 

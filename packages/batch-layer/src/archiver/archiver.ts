@@ -1,25 +1,48 @@
 /**
- * The archiver (SPEC 5): its own kafkajs consumer group on the reads and events topics, landing
- * every message in the master dataset — valid reads and events as Parquet under raw/, invalid
- * messages under quarantine/ with the validators' reason code.
+ * The archiver (SPEC 5): its own Kafka consumer group on the reads and events topics
+ * (@platformatic/kafka through @ami/shared/clients), landing every message in the master dataset —
+ * valid reads and events as Parquet under raw/, invalid messages under quarantine/ with the
+ * validators' reason code.
  *
- * Messages are validated (validateRead / validateEvent) and buffered per topic partition; a
- * partition is flushed when it holds AMI_ARCHIVER_FLUSH_ROWS messages, when its oldest message is
- * AMI_ARCHIVER_FLUSH_AGE_S old (a timer, since kafkajs delivers no empty batches), when the process
- * holds more than AMI_ARCHIVER_MAX_BUFFERED_ROWS (the fullest partition goes first), and on stop.
- * A flush writes one Parquet object per (dataset, kind, local date), uploads them, marks the dates
- * of valid data dirty in Redis, and only then commits the offset after the last message: at least
- * once into S3. Object names come from (group, partition, first offset, last offset), so a replay of
- * the same offsets overwrites; a replay that cuts the offsets differently leaves duplicates, which
- * the batch rebuild removes with the one latest-wins rule (compareReadVersions).
+ * Messages are read in rounds (`pumpBatches`: the next round is read only once this one is handled,
+ * so a flush in a round holds consumption back), validated (validateRead / validateEvent) and
+ * buffered per topic partition; a partition is flushed when it holds AMI_ARCHIVER_FLUSH_ROWS
+ * messages, when its oldest message is AMI_ARCHIVER_FLUSH_AGE_S old (a timer, since an idle stream
+ * delivers nothing), when the process holds more than AMI_ARCHIVER_MAX_BUFFERED_ROWS (the fullest
+ * partition goes first), and on stop. A flush writes one Parquet object per (dataset, kind, local
+ * date), uploads them, marks the dates of valid data dirty in Redis, and only then commits the
+ * offset after the last message: at least once into S3. A commit the group refuses (the partition
+ * moved in a rebalance) is logged and tolerated: the messages are in S3, and the partition's next
+ * commit covers them or its new owner archives them again. Object names come from (group,
+ * partition, first offset, last offset), so a replay of the same offsets overwrites; a replay that
+ * cuts the offsets differently leaves duplicates, which the batch rebuild removes with the one
+ * latest-wins rule (compareReadVersions).
  *
- * Never losing a message: the fetch position runs ahead of the committed offset by the buffered
- * messages. Whenever a buffer is dropped unflushed (failed flush, rebalance, re-delivery), the
- * consumer seeks back to the buffer's first offset, so the messages are consumed again.
+ * Never losing a message: a buffer only starts where everything before it is in S3 — at the
+ * group's committed offset (or the log start) when the partition is assigned, right after the
+ * partition's last flush, or, after a failed flush, at the first offset of the dropped buffer.
+ * Records before that start are skipped (archived or buffered already); records beyond it that do
+ * not follow on (read ahead before a rebalance or a seek) make the stream seek back to it. A
+ * rebalance drops the buffers of revoked partitions (their new owner reads them again from the
+ * committed offset); kept partitions keep their buffers and the stream resumes after them. A Kafka
+ * failure ends the session (buffers dropped, consumer closed) and a new one starts from the
+ * committed offsets after a back-off. Heartbeats run on the client's own timer, whatever a flush
+ * takes.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { RedisClient } from '@ami/shared/clients';
+import { ListOffsetTimestamps, type GroupAssignment } from '@platformatic/kafka';
+import {
+  forEachLimited,
+  openStream,
+  pumpBatches,
+  sleepUnlessAborted,
+  type KafkaClients,
+  type KafkaConsumer,
+  type KafkaRecord,
+  type KafkaStream,
+  type PartitionBatch,
+  type RedisClient,
+} from '@ami/shared/clients';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { AmiConfig } from '@ami/shared/config';
 import {
@@ -39,7 +62,7 @@ import { PartitionBuffer, type FlushPlan, type PlannedObject } from './partition
 import { archivedEvent, archivedRead, quarantined, type QuarantinedMessage } from './rows.ts';
 
 export interface ArchiverDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClients;
   readonly s3: S3Client;
   readonly redis: RedisClient;
   readonly db: DuckDBInstance;
@@ -61,6 +84,8 @@ export interface ArchiverStats {
   bytes: number;
   flushes: number;
   failedFlushes: number;
+  /** Offset commits refused after the flush was in S3 (a rebalance moved the partition). */
+  failedCommits: number;
   droppedBuffers: number;
   /** Group joins (the first one included). */
   rebalances: number;
@@ -69,6 +94,54 @@ export interface ArchiverStats {
 export type FlushTrigger = 'rows' | 'age' | 'memory' | 'stop';
 
 const CONTENT_TYPE = 'application/vnd.apache.parquet';
+/** Most records handled in one round (about the stream's read-ahead, 4096 records). */
+const ROUND_RECORDS = 4096;
+/** Period of the lag metric's sample (committed offset vs partition end). */
+const LAG_SAMPLE_MS = 10_000;
+/** Shortest time between two log-start checks of a partition waiting for its start offset. */
+const RECHECK_MS = 1000;
+
+/**
+ * Where a partition's next buffer may start when it has none: right after `offset` (what was
+ * consumed last is archived; anything later follows on), or exactly `at` `offset` (everything
+ * before it is in S3; the stream is sent back there when it delivers later offsets).
+ */
+type Resume =
+  | { readonly kind: 'after'; readonly offset: bigint }
+  | { readonly kind: 'at'; offset: bigint; checkedAtMs: number };
+
+/** A partition assigned to this process: its buffer, or where the next one starts. */
+class OwnedPartition {
+  buffer: PartitionBuffer | undefined;
+  /** Unknown (undefined) until the first record after the assignment: then asked from Kafka. */
+  resume: Resume | undefined;
+  /** Leader epoch of the last buffered record, committed with its offset. */
+  leaderEpoch = -1;
+
+  constructor(
+    readonly key: string,
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  /** The offset the stream should fetch next for this partition, when known. */
+  position(): bigint | undefined {
+    if (this.buffer?.lastOffset !== undefined) return BigInt(this.buffer.lastOffset) + 1n;
+    if (this.resume === undefined) return undefined;
+    return this.resume.kind === 'after' ? this.resume.offset + 1n : this.resume.offset;
+  }
+}
+
+/** One consumer's membership of the group, from its join to its close. */
+interface Session {
+  readonly consumer: KafkaConsumer;
+  stream: KafkaStream | undefined;
+  /** Aborted when the consumer reports an error: the session ends and a new one starts. */
+  readonly broken: AbortController;
+  failure?: Error;
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 export class Archiver {
   readonly stats: ArchiverStats = {
@@ -80,18 +153,21 @@ export class Archiver {
     bytes: 0,
     flushes: 0,
     failedFlushes: 0,
+    failedCommits: 0,
     droppedBuffers: 0,
     rebalances: 0,
   };
   /** Committed offset (next to consume) per `topic:partition`, as committed by this process. */
   readonly committed = new Map<string, string>();
   readonly dirtyDays: DirtyDays;
-  private readonly consumer: Consumer;
   private readonly writer: ArchiveParquetWriter;
-  private readonly buffers = new Map<string, PartitionBuffer>();
+  /** The partitions of the last group join, by `topic:partition`. */
+  private readonly owned = new Map<string, OwnedPartition>();
   private readonly locks = new Map<string, Promise<void>>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly stopper = new AbortController();
   private readonly now: () => number;
+  private session: Session | undefined;
+  private consuming: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private running = false;
@@ -101,17 +177,12 @@ export class Archiver {
     this.now = deps.now ?? Date.now;
     this.dirtyDays = new DirtyDays(deps.redis, deps.settings.dirtyKeyPrefix);
     this.writer = new ArchiveParquetWriter(deps.db, { zstdLevel: deps.settings.zstdLevel });
-    this.consumer = deps.kafka.consumer({
-      groupId: deps.settings.groupId,
-      maxBytesPerPartition: deps.settings.maxBytesPerPartition,
-      allowAutoTopicCreation: false,
-    });
   }
 
   /** Messages buffered over all partitions. */
   get buffered(): number {
     let n = 0;
-    for (const b of this.buffers.values()) n += b.size;
+    for (const p of this.owned.values()) n += p.buffer?.size ?? 0;
     return n;
   }
 
@@ -123,8 +194,8 @@ export class Archiver {
     lastOffset: string;
     size: number;
   }[] {
-    return [...this.buffers.values()].flatMap((b) =>
-      b.firstOffset === undefined || b.lastOffset === undefined
+    return [...this.owned.values()].flatMap(({ buffer: b }) =>
+      b?.firstOffset === undefined || b.lastOffset === undefined
         ? []
         : [
             {
@@ -138,63 +209,231 @@ export class Archiver {
     );
   }
 
+  /** Joins the group and starts consuming; resolves once the first join is done. */
   async start(): Promise<void> {
-    const t = this.deps.config.topics;
-    await this.consumer.connect();
-    // After a rebalance, a revoked partition is consumed again from its committed offset by its new
-    // owner: its buffer is dropped. A partition kept keeps its buffer; should kafkajs re-deliver it
-    // from the committed offset, onBatch sees the re-delivery and starts the buffer again.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.stats.rebalances++;
-      const assigned = event.payload.memberAssignment;
-      for (const [key, buf] of [...this.buffers.entries()]) {
-        if (!(assigned[buf.topic] ?? []).includes(buf.partition)) this.dropBuffer(key, 'rebalance');
-      }
+    let joined!: () => void;
+    let failed!: (err: unknown) => void;
+    const firstJoin = new Promise<void>((resolve, reject) => {
+      joined = resolve;
+      failed = reject;
     });
-    await this.consumer.subscribe({
-      topics: [t.reads, t.events],
-      fromBeginning: this.deps.settings.fromBeginning,
-    });
+    this.consuming = this.runSessions(joined, failed);
+    await firstJoin;
     this.running = true;
     const tickMs = Math.min(1000, this.deps.settings.flushAgeS * 250);
     this.timer = setInterval(() => {
       this.sweeping ??= this.sweepAged().finally(() => (this.sweeping = undefined));
     }, tickMs);
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.deps.settings.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.track(this.onBatch(payload)),
-    });
   }
 
-  /** Stops fetching, waits for the batch in hand, flushes and commits every buffer, disconnects. */
+  /**
+   * Stops reading (the round in hand ends at its next message), flushes and commits every buffer
+   * while still a member of the group, then leaves it.
+   */
   async stop(): Promise<void> {
     if (!this.running || this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
-    const t = this.deps.config.topics;
-    this.consumer.pause([{ topic: t.reads }, { topic: t.events }]);
-    await Promise.allSettled([...this.inflight, this.sweeping]);
-    await this.flushAll('stop');
-    await this.consumer.disconnect();
+    this.stopper.abort();
+    await this.consuming;
     await this.writer.close();
     this.running = false;
   }
 
   /** Flushes every non-empty buffer (each under its partition's lock). */
   async flushAll(trigger: FlushTrigger): Promise<void> {
-    for (const key of [...this.buffers.keys()])
+    for (const key of [...this.owned.keys()])
       await this.withLock(key, async () => void (await this.flush(key, trigger)));
   }
 
-  private async track(p: Promise<void>): Promise<void> {
-    this.inflight.add(p);
-    try {
-      await p;
-    } finally {
-      this.inflight.delete(p);
+  /**
+   * Kafka sessions until stop(). A session that fails (Kafka unreachable, the stream destroyed) is
+   * logged and followed by a new one after a back-off; the first one's failure fails start().
+   */
+  private async runSessions(joined: () => void, failed: (err: unknown) => void): Promise<void> {
+    let first = true;
+    let attempt = 0;
+    while (!this.stopping) {
+      try {
+        await this.runSession(first ? joined : undefined);
+        attempt = 0;
+      } catch (err) {
+        if (first) {
+          failed(err);
+          return;
+        }
+        if (this.stopping) {
+          this.deps.logger.warn({ err }, 'Kafka session failed while stopping');
+          return;
+        }
+        attempt++;
+        const ms = Math.min(30_000, 500 * 2 ** attempt);
+        this.deps.logger.error({ err, retryInMs: ms }, 'Kafka session failed: starting a new one');
+        await sleepUnlessAborted(ms, this.stopper.signal);
+      }
+      first = false;
     }
+  }
+
+  private async runSession(onJoined: (() => void) | undefined): Promise<void> {
+    const { kafka, settings, config, metrics, logger } = this.deps;
+    const topics = [config.topics.reads, config.topics.events];
+    const consumer = kafka.consumer({
+      groupId: settings.groupId,
+      maxBytesPerPartition: settings.maxBytesPerPartition,
+    });
+    const session: Session = { consumer, stream: undefined, broken: new AbortController() };
+    this.session = session;
+    consumer.on('consumer:group:join', (joined) => this.onJoin(joined.assignments ?? []));
+    // e.g. a rejoin that failed: the consumer is out of the group and sends no more heartbeats
+    // (and an 'error' event nobody listens to would end the process)
+    consumer.on('error', (err: Error) => {
+      session.failure ??= err;
+      session.broken.abort();
+    });
+    if (metrics) consumer.on('consumer:lag', (lag) => this.reportLag(lag));
+    try {
+      const stream = await openStream(consumer, {
+        topics,
+        fallback: settings.fromBeginning ? 'earliest' : 'latest',
+      });
+      session.stream = stream;
+      // A join makes the stream re-read the committed offsets: put it back where the archiver is.
+      stream.on('offsets', () => this.reposition(stream));
+      if (metrics) consumer.startLagMonitoring({ topics }, LAG_SAMPLE_MS);
+      onJoined?.();
+      await pumpBatches(stream, (batches) => this.onRound(session, batches), {
+        maxRecords: ROUND_RECORDS,
+        signal: AbortSignal.any([this.stopper.signal, session.broken.signal]),
+      });
+      if (session.failure !== undefined) throw session.failure;
+      if (!this.stopping) throw new Error('the Kafka stream ended');
+    } finally {
+      if (this.stopping) {
+        // still a member of the group: the commits of these last flushes go through
+        await this.sweeping;
+        await this.flushAll('stop');
+      } else this.forgetAll('Kafka session ended');
+      this.session = undefined;
+      await session.stream
+        ?.close()
+        .catch((err: unknown) => logger.warn({ err }, 'closing the Kafka stream failed'));
+      await consumer
+        .close(true)
+        .catch((err: unknown) => logger.warn({ err }, 'closing the Kafka consumer failed'));
+    }
+  }
+
+  /**
+   * A group join: buffers of partitions no longer assigned are dropped (their new owner consumes
+   * them again from the committed offset); kept partitions keep theirs; new ones start unknown.
+   */
+  private onJoin(assignments: readonly GroupAssignment[]): void {
+    this.stats.rebalances++;
+    const assigned = new Map<string, { topic: string; partition: number }>();
+    for (const a of assignments)
+      for (const partition of a.partitions)
+        assigned.set(partitionKey(a.topic, partition), { topic: a.topic, partition });
+    for (const [key, part] of [...this.owned]) {
+      if (assigned.has(key)) continue;
+      this.owned.delete(key);
+      this.dropBuffer(part, 'rebalance');
+    }
+    for (const [key, { topic, partition }] of assigned)
+      if (!this.owned.has(key)) this.owned.set(key, new OwnedPartition(key, topic, partition));
+  }
+
+  /** Drops every buffer and forgets the assignment (the session ended). */
+  private forgetAll(why: string): void {
+    for (const part of this.owned.values()) this.dropBuffer(part, why);
+    this.owned.clear();
+  }
+
+  /**
+   * After the stream set its fetch offsets (a join rewinds every partition to its committed
+   * offset): a partition the archiver knows resumes where the archiver is, not before; a partition
+   * waiting for its start offset goes exactly there. Later offsets set by the stream stay (another
+   * member committed further, or the log start moved on).
+   */
+  private reposition(stream: KafkaStream): void {
+    for (const part of this.owned.values()) {
+      const want = part.position();
+      if (want === undefined) continue;
+      const at = stream.offsetsToFetch.get(part.key);
+      const exact = part.buffer === undefined && part.resume?.kind === 'at';
+      if (at === undefined || at < want || (exact && at !== want)) seek(stream, part, want);
+    }
+  }
+
+  private async onRound(session: Session, batches: PartitionBatch[]): Promise<void> {
+    await forEachLimited(batches, this.deps.settings.partitionsConsumedConcurrently, (b) =>
+      this.onPartitionBatch(session, b),
+    );
+    this.deps.metrics?.buffered.set(this.buffered);
+    if (this.buffered > this.deps.settings.maxBufferedRows) {
+      const fullest = [...this.owned.values()].sort(
+        (a, b) => (b.buffer?.size ?? 0) - (a.buffer?.size ?? 0),
+      )[0];
+      if (fullest)
+        await this.withLock(fullest.key, async () => void (await this.flush(fullest.key, 'memory')));
+    }
+  }
+
+  private async onPartitionBatch(session: Session, batch: PartitionBatch): Promise<void> {
+    const key = partitionKey(batch.topic, batch.partition);
+    if (!this.owned.has(key)) return;
+    await this.withLock(key, async () => {
+      // Records of a partition no longer assigned were read before the rebalance: not ours.
+      const part = this.owned.get(key);
+      if (!part) return;
+      for (const r of batch.records) {
+        if (this.stopping || this.owned.get(key) !== part) return;
+        if (!(await this.admits(session, part, r.offset))) continue;
+        const buf = this.append(part, r);
+        // A failed flush seeks back to the buffer's start: the rest of the batch comes again.
+        if (buf.size >= this.deps.settings.flushRows && !(await this.flush(key, 'rows'))) return;
+      }
+    });
+  }
+
+  /**
+   * Whether the record at `offset` extends the partition's buffer (see the header): after the
+   * buffer's last offset, or at/after where the next buffer may start. A record beyond an exact
+   * start is one read ahead: the stream seeks back to the start and the record is skipped.
+   */
+  private async admits(session: Session, part: OwnedPartition, offset: bigint): Promise<boolean> {
+    const last = part.buffer?.lastOffset;
+    if (last !== undefined) return offset > BigInt(last);
+    part.resume ??= await this.startOf(session.consumer, part);
+    const r = part.resume;
+    if (r.kind === 'after') return offset > r.offset;
+    if (offset > r.offset && Date.now() - r.checkedAtMs >= RECHECK_MS) {
+      // The start may have left the log (retention): then the log start is the start.
+      r.checkedAtMs = Date.now();
+      const low = await listedOffset(session.consumer, part, ListOffsetTimestamps.EARLIEST);
+      if (low > r.offset) r.offset = low;
+    }
+    if (offset === r.offset) return true;
+    if (offset > r.offset && session.stream) seek(session.stream, part, r.offset);
+    return false;
+  }
+
+  /**
+   * Where a newly assigned partition starts: the group's committed offset, or without one the log
+   * start (AMI_ARCHIVER_FROM_BEGINNING) or end; never before the log start.
+   */
+  private async startOf(consumer: KafkaConsumer, part: OwnedPartition): Promise<Resume> {
+    const { topic, partition } = part;
+    const commits = await consumer.listCommittedOffsets({ topics: [{ topic, partitions: [partition] }] });
+    const committed = commits.get(topic)?.[partition] ?? -1n;
+    const low = await listedOffset(consumer, part, ListOffsetTimestamps.EARLIEST);
+    const start =
+      committed >= 0n
+        ? committed
+        : this.deps.settings.fromBeginning
+          ? low
+          : await listedOffset(consumer, part, ListOffsetTimestamps.LATEST);
+    return { kind: 'at', offset: start > low ? start : low, checkedAtMs: Date.now() };
   }
 
   private withLock(key: string, fn: () => Promise<void>): Promise<void> {
@@ -212,59 +451,9 @@ export class Archiver {
     return topic === this.deps.config.topics.events ? 'events' : 'reads';
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    if (this.stopping || batch.messages.length === 0) return;
-    const key = `${batch.topic}:${batch.partition}`;
-    this.deps.metrics?.lag.set(
-      { topic: batch.topic, partition: String(batch.partition) },
-      Number(batch.offsetLag()),
-    );
-    let lastDone: string | undefined;
-    await this.withLock(key, async () => {
-      for (const m of batch.messages) {
-        if (this.stopping || !payload.isRunning() || payload.isStale()) return;
-        let buf = this.buffers.get(key);
-        if (buf && !buf.accepts(m.offset)) {
-          // Re-delivered from an earlier position (only the first message of a batch can be):
-          // start again from there, or from the buffer's first offset when it lies before.
-          const first = buf.firstOffset ?? m.offset;
-          const inside = BigInt(m.offset) > BigInt(first);
-          this.dropBuffer(key, 'redelivery', false);
-          if (inside) {
-            this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
-            return;
-          }
-          buf = undefined;
-        }
-        if (!buf) {
-          buf = new PartitionBuffer(batch.topic, batch.partition, this.kindOf(batch.topic));
-          this.buffers.set(key, buf);
-        }
-        this.append(buf, m);
-        lastDone = m.offset;
-        if (buf.size >= this.deps.settings.flushRows) {
-          payload.resolveOffset(m.offset);
-          // A failed flush seeks back to the buffer's start: nothing after it may be resolved.
-          if (!(await this.flush(key, 'rows'))) {
-            lastDone = undefined;
-            return;
-          }
-          await payload.heartbeat();
-        }
-      }
-    });
-    if (lastDone !== undefined) payload.resolveOffset(lastDone);
-    this.deps.metrics?.buffered.set(this.buffered);
-    if (this.buffered > this.deps.settings.maxBufferedRows) {
-      const fullest = [...this.buffers.entries()].sort((a, b) => b[1].size - a[1].size)[0];
-      if (fullest) await this.withLock(fullest[0], async () => void (await this.flush(fullest[0], 'memory')));
-    }
-    await payload.heartbeat();
-  }
-
-  /** Validates one message and adds its row (valid or quarantined) to the buffer. */
-  private append(buf: PartitionBuffer, m: KafkaMessage): void {
+  /** Validates one record and adds its row (valid or quarantined) to the partition's buffer. */
+  private append(part: OwnedPartition, m: KafkaRecord): PartitionBuffer {
+    const buf = (part.buffer ??= new PartitionBuffer(part.topic, part.partition, this.kindOf(part.topic)));
     const nowMs = this.now();
     const { validation, config, eventCodes, metrics } = this.deps;
     this.stats.messages++;
@@ -273,21 +462,24 @@ export class Archiver {
     // offsets files a quarantined message under the same date; the clock only if it is missing.
     const ts = Number(m.timestamp);
     const receivedAtMs = Number.isFinite(ts) && ts > 0 ? ts : nowMs;
+    const value = m.value ?? null;
     if (buf.kind === 'reads') {
-      const v = validateRead(m.value, { ...validation, nowMs, timeZone: config.connection.timeZone });
+      const v = validateRead(value, { ...validation, nowMs, timeZone: config.connection.timeZone });
       if (v.ok) buf.reads.push(archivedRead(v.read));
       else buf.quarantine.push(this.quarantine(buf, m, receivedAtMs, v));
     } else {
-      const v = validateEvent(m.value, { ...validation, nowMs, eventCodes });
+      const v = validateEvent(value, { ...validation, nowMs, eventCodes });
       if (v.ok) buf.events.push(archivedEvent(v.event));
       else buf.quarantine.push(this.quarantine(buf, m, receivedAtMs, v));
     }
-    buf.consumed(m.offset, nowMs);
+    buf.consumed(String(m.offset), nowMs);
+    part.leaderEpoch = m.leaderEpoch;
+    return buf;
   }
 
   private quarantine(
     buf: PartitionBuffer,
-    m: KafkaMessage,
+    m: KafkaRecord,
     receivedAtMs: number,
     why: ValidationFailure,
   ): QuarantinedMessage {
@@ -295,55 +487,49 @@ export class Archiver {
       {
         topic: buf.topic,
         partition: buf.partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
+        offset: String(m.offset),
+        key: m.key ?? null,
+        value: m.value ?? null,
         receivedAtMs,
       },
       why,
     );
   }
 
-  private dropBuffer(key: string, why: string, seekBack = true): void {
-    const buf = this.buffers.get(key);
-    if (!buf) return;
-    this.buffers.delete(key);
-    if (buf.firstOffset === undefined) return;
+  private dropBuffer(part: OwnedPartition, why: string): void {
+    const buf = part.buffer;
+    part.buffer = undefined;
+    if (buf?.firstOffset === undefined) return;
     this.stats.droppedBuffers++;
     this.deps.metrics?.dropped.inc();
     this.deps.logger.warn(
       { topic: buf.topic, partition: buf.partition, from: buf.firstOffset, to: buf.lastOffset, why },
       'dropping an unflushed buffer: its messages are consumed again',
     );
-    if (seekBack) {
-      try {
-        this.consumer.seek({ topic: buf.topic, partition: buf.partition, offset: buf.firstOffset });
-      } catch (err) {
-        // Not assigned any more (rebalance): the new owner starts at the committed offset.
-        this.deps.logger.debug({ err, key }, 'seek after drop not possible');
-      }
-    }
   }
 
   /** Flushes the buffers whose oldest message reached the age limit (one sweep at a time). */
   private async sweepAged(): Promise<void> {
     const maxAgeMs = this.deps.settings.flushAgeS * 1000;
     const nowMs = this.now();
-    for (const [key, buf] of [...this.buffers.entries()]) {
+    for (const part of [...this.owned.values()]) {
       if (this.stopping) return;
-      if (buf.size > 0 && nowMs - buf.startedAtMs >= maxAgeMs) {
-        await this.withLock(key, async () => void (await this.flush(key, 'age')));
+      const buf = part.buffer;
+      if (buf && buf.size > 0 && nowMs - buf.startedAtMs >= maxAgeMs) {
+        await this.withLock(part.key, async () => void (await this.flush(part.key, 'age')));
       }
     }
   }
 
   /**
-   * Flushes one partition's buffer. Call under the partition's lock. Never throws: on failure the
-   * buffer is dropped and the consumer seeks back to its first offset; returns false then.
+   * Flushes one partition's buffer, then commits. Call under the partition's lock. Never throws:
+   * when the objects or the dirty marks cannot be written, the buffer is dropped and the stream
+   * seeks back to its first offset, and false is returned; a refused commit is only logged.
    */
   private async flush(key: string, trigger: FlushTrigger): Promise<boolean> {
-    const buf = this.buffers.get(key);
-    if (!buf) return true;
+    const part = this.owned.get(key);
+    const buf = part?.buffer;
+    if (!part || !buf) return true;
     const plan = buf.plan({
       prefix: this.deps.settings.s3Prefix,
       groupId: this.deps.settings.groupId,
@@ -354,9 +540,6 @@ export class Archiver {
     try {
       await this.store(plan);
       await this.dirtyDays.markDirty(plan.dirtyDates, this.now());
-      await this.consumer.commitOffsets([
-        { topic: buf.topic, partition: buf.partition, offset: plan.commitOffset },
-      ]);
     } catch (err) {
       this.stats.failedFlushes++;
       this.deps.logger.error(
@@ -370,15 +553,18 @@ export class Archiver {
         },
         'flush failed',
       );
-      if (this.buffers.get(key) === buf) this.dropBuffer(key, 'flush failed');
+      if (this.owned.get(key) === part && part.buffer === buf) this.rewind(part, buf);
       return false;
     }
-    if (this.buffers.get(key) === buf) this.buffers.delete(key);
-    this.committed.set(key, plan.commitOffset);
+    if (part.buffer === buf) {
+      part.buffer = undefined;
+      part.resume = { kind: 'after', offset: BigInt(plan.commitOffset) - 1n };
+    }
     this.stats.flushes++;
     this.stats.readsArchived += buf.reads.length;
     this.stats.eventsArchived += buf.events.length;
     this.stats.quarantined += buf.quarantine.length;
+    await this.commit(part, plan.commitOffset);
     const m = this.deps.metrics;
     if (m) {
       m.flushes.inc({ trigger });
@@ -399,6 +585,59 @@ export class Archiver {
       'flushed',
     );
     return true;
+  }
+
+  /** Drops a buffer that could not be flushed; its messages are read again from its first offset. */
+  private rewind(part: OwnedPartition, buf: PartitionBuffer): void {
+    this.dropBuffer(part, 'flush failed');
+    if (buf.firstOffset === undefined) return;
+    part.resume = { kind: 'at', offset: BigInt(buf.firstOffset), checkedAtMs: Date.now() };
+    if (this.session?.stream) seek(this.session.stream, part, part.resume.offset);
+  }
+
+  /**
+   * Commits `offset` (next to consume; everything before it is in S3) while the partition is
+   * still assigned. A refusal (the group rebalanced meanwhile) is logged, not thrown.
+   */
+  private async commit(part: OwnedPartition, offset: string): Promise<void> {
+    const consumer = this.session?.consumer;
+    if (consumer === undefined || this.owned.get(part.key) !== part) {
+      this.deps.logger.info(
+        { topic: part.topic, partition: part.partition, offset },
+        'partition no longer assigned: not committed (its owner consumes these archived messages again)',
+      );
+      return;
+    }
+    try {
+      await consumer.commit({
+        offsets: [
+          {
+            topic: part.topic,
+            partition: part.partition,
+            offset: BigInt(offset),
+            leaderEpoch: part.leaderEpoch,
+          },
+        ],
+      });
+      this.committed.set(part.key, offset);
+    } catch (err) {
+      this.stats.failedCommits++;
+      this.deps.logger.warn(
+        { err, topic: part.topic, partition: part.partition, offset },
+        'offset commit refused (rebalance?): the messages are in S3; the next commit covers them or the next owner archives them again',
+      );
+    }
+  }
+
+  /** Sets the lag gauge from a lag sample (-1 = partition not assigned here). */
+  private reportLag(lag: ReadonlyMap<string, readonly bigint[]>): void {
+    const gauge = this.deps.metrics?.lag;
+    if (!gauge) return;
+    gauge.reset();
+    for (const [topic, partitions] of lag)
+      partitions.forEach((l, partition) => {
+        if (l >= 0n) gauge.set({ topic, partition: String(partition) }, Number(l));
+      });
   }
 
   /** Writes and uploads every object of a plan, a few at a time. */
@@ -431,4 +670,29 @@ export class Archiver {
     this.deps.metrics?.objects.inc({ table: o.table });
     this.deps.metrics?.bytes.inc({ table: o.table }, body.length);
   }
+}
+
+/**
+ * Sends the stream's next fetch of a partition to `offset` (the stream fetches each partition from
+ * its `offsetsToFetch` entry). A fetch already under way may still deliver records after the old
+ * position: `admits` skips them and seeks again.
+ */
+function seek(stream: KafkaStream, part: OwnedPartition, offset: bigint): void {
+  stream.offsetsToFetch.set(part.key, offset);
+}
+
+/** The partition's earliest (log start) or latest (log end) offset. */
+async function listedOffset(
+  consumer: KafkaConsumer,
+  part: OwnedPartition,
+  timestamp: typeof ListOffsetTimestamps.EARLIEST | typeof ListOffsetTimestamps.LATEST,
+): Promise<bigint> {
+  const offsets = await consumer.listOffsets({
+    topics: [part.topic],
+    partitions: { [part.topic]: [part.partition] },
+    timestamp,
+  });
+  const offset = offsets.get(part.topic)?.[part.partition];
+  if (offset === undefined) throw new Error(`no offset listed for ${part.key}`);
+  return offset;
 }

@@ -22,14 +22,16 @@ export function createArchiverMetrics(registry: Registry) {
       [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     ),
     buffered: gauge(registry, 'archiver_buffered_messages', 'Messages buffered, not yet archived'),
-    lag: gauge(registry, 'archiver_lag_messages', 'Messages behind the partition end at the last fetch', [
-      'topic',
-      'partition',
-    ]),
+    lag: gauge(
+      registry,
+      'archiver_lag_messages',
+      'Messages after the committed offset (not yet archived), per partition assigned here, sampled every 10 s',
+      ['topic', 'partition'],
+    ),
     dropped: counter(
       registry,
       'archiver_buffers_dropped_total',
-      'Buffers dropped unflushed after a rebalance or a re-delivery (they are consumed again)',
+      'Buffers dropped unflushed after a rebalance, a failed flush or a failed Kafka session (they are consumed again)',
     ),
   };
 }

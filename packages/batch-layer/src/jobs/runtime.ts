@@ -115,7 +115,6 @@ export async function createBatchRuntime(
   const restatements = loadRestatementSettings(env);
   const kafka = createKafka(config, { logger });
   const producer = createRelayProducer(kafka);
-  await producer.connect();
   const relay = new RestatementRelay({
     s3,
     bucket,
@@ -155,7 +154,7 @@ export async function createBatchRuntime(
     relay,
     reconcile,
     close: async () => {
-      await producer.disconnect().catch(() => undefined);
+      await producer.close().catch(() => undefined);
       await connection.quit().catch(() => connection.disconnect());
       s3.destroy();
       db.closeSync();

@@ -18,10 +18,14 @@
  * the catalog retention).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Producer } from 'kafkajs';
-import type { Kafka } from 'kafkajs';
 import { readSnapshot, s3Status, type CatalogSnapshot, type SnapshotRef } from '@ami/shared/catalog';
-import type { DuckDBInstance, S3ObjectCache } from '@ami/shared/clients';
+import {
+  sendMessages,
+  type DuckDBInstance,
+  type KafkaClients,
+  type KafkaProducer,
+  type S3ObjectCache,
+} from '@ami/shared/clients';
 import {
   makeRestatementNotice,
   restatementKey,
@@ -44,8 +48,8 @@ export interface RestatementRelayOptions {
   readonly cache: S3ObjectCache;
   readonly db: DuckDBInstance;
   readonly cursor: RelayCursor;
-  /** A connected idempotent producer (createRelayProducer). */
-  readonly producer: Producer;
+  /** The idempotent producer of createRelayProducer (it connects on its first send). */
+  readonly producer: KafkaProducer;
   /** AMI_TOPIC_RESTATEMENTS. */
   readonly topic: string;
   /** Snapshots notified per run at most (default 100). */
@@ -68,9 +72,13 @@ export interface RelayResult {
   readonly more: boolean;
 }
 
-/** The notice producer: idempotent (no duplicates from its own retries), one request in flight. */
-export function createRelayProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+/**
+ * The notice producer: idempotent (no duplicates from its own retries), acks from all in-sync
+ * replicas; the relay awaits each send before the next, so one request is in flight. Close it
+ * with `close()`.
+ */
+export function createRelayProducer(kafka: KafkaClients): KafkaProducer {
+  return kafka.producer({ idempotent: true, acks: 'all' });
 }
 
 interface SnapshotRefWithParent {
@@ -112,11 +120,11 @@ export class RestatementRelay {
       }
       const notices = prev === null ? [] : await this.noticesOf(prev, next);
       if (notices.length > 0) {
-        await this.opts.producer.send({
-          topic: this.opts.topic,
-          acks: -1,
-          messages: notices.map((n) => ({ key: restatementKey(n), value: JSON.stringify(n) })),
-        });
+        await sendMessages(
+          this.opts.producer,
+          this.opts.topic,
+          notices.map((n) => ({ key: restatementKey(n), value: JSON.stringify(n) })),
+        );
         produced.push(...notices);
         this.opts.logger?.info({ seq: ref.seq, notices: notices.length }, 'restatement notices produced');
       }

@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { Kafka } from 'kafkajs';
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   S3ObjectCache,
   createKafka,
+  type KafkaClients,
   createRedis,
   createS3,
   openDuckDB,
@@ -132,7 +132,7 @@ function scenario() {
 }
 
 /** Per `topic:partition` of the head-end topics: end offset and the group's committed offset. */
-const offsets = (kafka: Kafka, config: AmiConfig, groupId: string) =>
+const offsets = (kafka: KafkaClients, config: AmiConfig, groupId: string) =>
   groupOffsets(kafka, [config.topics.reads, config.topics.events], groupId);
 
 function startArchiverProcess(env: NodeJS.ProcessEnv, children: ChildProcess[]) {
@@ -641,6 +641,8 @@ describe('archiver (real Kafka + MinIO + Redis)', () => {
     );
     await waitFor('X and Y to consume everything', () => covered([x, y]));
     expect(y.stats.messages).toBeGreaterThan(0);
+    // the partitions X gave up: their buffers were dropped
+    expect(x.stats.droppedBuffers).toBeGreaterThan(0);
     // Y leaves (flushing and committing its partitions); X takes them all back, then stops.
     const joins = x.stats.rebalances;
     await y.stop();
@@ -652,6 +654,61 @@ describe('archiver (real Kafka + MinIO + Redis)', () => {
     const archived = await archivedReadsUnder(s3, Bucket, overrides.AMI_ARCHIVER_S3_PREFIX, join(work, id));
     const expected = expectedReadsOf(sim.reads, Date.now());
     expect(expected.invalid.length).toBeGreaterThan(0);
+    expectNoneMissing(archived.reads, expected.reads);
+    expectNoneMissing(archived.invalid, expected.invalid);
+  });
+
+  it('a failed flush drops the buffer and reads its messages again from its first offset; nothing is lost', async () => {
+    const { id, overrides, config } = scenario();
+    const groupId = overrides.AMI_ARCHIVER_GROUP_ID;
+    prefixes.push(overrides.AMI_ARCHIVER_S3_PREFIX);
+    dirtyKeys.push(dirtyDaysKey(id));
+    const kafka = createKafka(config);
+    await createTopics(kafka, config);
+    const sim = await simulated(6, 1);
+    await produce(kafka, config.topics.reads, sim.reads);
+    await produce(kafka, config.topics.events, sim.events);
+    // The first uploads fail (S3 unreachable), the later ones go through.
+    let failures = 3;
+    const send = s3.send.bind(s3);
+    const flaky = new Proxy(s3, {
+      get: (target, prop, receiver): unknown =>
+        prop === 'send'
+          ? (command: Parameters<typeof send>[0]) =>
+              command instanceof PutObjectCommand && failures-- > 0
+                ? Promise.reject(new Error('injected S3 failure'))
+                : send(command)
+          : Reflect.get(target, prop, receiver),
+    });
+    const db = await openDuckDB({ threads: 1 });
+    const archiver = new Archiver({
+      kafka: createKafka(config),
+      s3: flaky,
+      redis,
+      db,
+      config,
+      settings: loadArchiverSettings({
+        ...overrides,
+        AMI_ARCHIVER_FLUSH_ROWS: '100',
+        AMI_ARCHIVER_FLUSH_AGE_S: '1',
+      }),
+      validation: loadValidationConfig({}),
+      eventCodes: defaultEventCodeTable,
+      logger: createLogger('archiver-flaky', { level: 'silent' }),
+    });
+    await archiver.start();
+    try {
+      await waitFor('the archiver to commit everything', async () =>
+        [...(await offsets(kafka, config, groupId)).values()].every((o) => o.committed === o.end),
+      );
+    } finally {
+      await archiver.stop();
+      db.closeSync();
+    }
+    expect(archiver.stats.failedFlushes).toBeGreaterThan(0);
+    expect(archiver.stats.droppedBuffers).toBe(archiver.stats.failedFlushes);
+    const archived = await archivedReadsUnder(s3, Bucket, overrides.AMI_ARCHIVER_S3_PREFIX, join(work, id));
+    const expected = expectedReadsOf(sim.reads, Date.now());
     expectNoneMissing(archived.reads, expected.reads);
     expectNoneMissing(archived.invalid, expected.invalid);
   });

@@ -28,7 +28,7 @@ import {
   simulateFleet,
   type SimulatedFleet,
 } from '../support/pipeline.ts';
-import { createKafka } from '@ami/shared/clients';
+import { createKafka, ensureTopics } from '@ami/shared/clients';
 
 const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
 const DATE = '2026-03-29'; // the 23-hour spring-forward day: 92 intervals
@@ -154,13 +154,7 @@ describe('a batch worker SIGKILLed mid-publish (real builder, MinIO, Redis)', ()
     fleet = await simulateFleet({ meters: METERS, days: 2, startDate: DATE, seed: 11 });
     const kafka = createKafka(s.config);
     await createTopics(kafka, s.config);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: queueEnv.AMI_TOPIC_RESTATEMENTS, numPartitions: 1 }],
-    });
-    await admin.disconnect();
+    await ensureTopics(kafka, [{ topic: queueEnv.AMI_TOPIC_RESTATEMENTS, numPartitions: 1 }]);
     await archiveThroughKafka(s, { s3, redis }, fleet);
     const topologyFile = join(dir, 'topology.jsonl');
     writeFileSync(topologyFile, fleet.topology.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -17,7 +17,7 @@ import {
   monthPartition,
   type ViewName,
 } from '@ami/shared/catalog';
-import { createKafka, createRedis, createS3 } from '@ami/shared/clients';
+import { createKafka, createRedis, createS3, ensureTopics } from '@ami/shared/clients';
 import { addLocalDays, localDayBounds, localMonthOfDate } from '@ami/shared/time';
 import { uniqueName } from '../../../../test/support/config.ts';
 import { CatalogPublisher } from '../../src/catalog/publisher.ts';
@@ -95,13 +95,7 @@ describe('batch worker process /metrics (real runtime)', () => {
   };
 
   beforeAll(async () => {
-    const admin = createKafka(s.config).admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: queueEnv.AMI_TOPIC_RESTATEMENTS, numPartitions: 1 }],
-    });
-    await admin.disconnect();
+    await ensureTopics(createKafka(s.config), [{ topic: queueEnv.AMI_TOPIC_RESTATEMENTS, numPartitions: 1 }]);
     await publisher.publish(emptyDay(PUBLISHED), { cause: 'backfill' });
     const fleet = await simulateFleet({ meters: 3, days: 1, startDate: PUBLISHED, seed: 5 });
     const topologyFile = join(dir, 'topology.jsonl');

@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKafka,
@@ -14,8 +13,14 @@ import {
   createS3,
   ensureTopics,
   openDuckDB,
+  openStream,
+  pumpBatches,
   S3ObjectCache,
+  topicMessageCount,
+  withAdmin,
   type DuckDBInstance,
+  type KafkaClients,
+  type KafkaProducer,
 } from '@ami/shared/clients';
 import { validateRestatementNotice, type RestatementNotice } from '@ami/shared/contracts';
 import { localDayBounds } from '@ami/shared/time';
@@ -30,42 +35,41 @@ const TZ = 'Europe/Stockholm';
 const DATE = '2025-03-10';
 const Q = 900_000;
 
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+function topicSize(kafka: KafkaClients, topic: string): Promise<number> {
+  return withAdmin(kafka, (admin) => topicMessageCount(admin, topic));
 }
 
+/** The first `expected` messages of `topic`, read from the beginning by a group of its own. */
 async function readTopic(
-  kafka: Kafka,
+  kafka: KafkaClients,
   topic: string,
   expected: number,
 ): Promise<{ key: string; value: RestatementNotice }[]> {
   const consumer = kafka.consumer({ groupId: uniqueName(`${topic}-check`) });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const seen: { key: string; value: RestatementNotice }[] = [];
+  const done = new AbortController();
   try {
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: ({ message }) => {
-            const checked = validateRestatementNotice(JSON.parse(message.value?.toString() ?? 'null'));
-            if (!checked.ok) reject(new Error(`invalid notice on the topic: ${checked.detail}`));
-            else seen.push({ key: message.key?.toString() ?? '', value: checked.value });
-            if (seen.length >= expected) resolve();
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
+    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+    try {
+      await pumpBatches(
+        stream,
+        (batches) => {
+          for (const { records } of batches)
+            for (const r of records) {
+              const checked = validateRestatementNotice(JSON.parse(r.value?.toString() ?? 'null'));
+              if (!checked.ok) throw new Error(`invalid notice on the topic: ${checked.detail}`);
+              seen.push({ key: r.key?.toString() ?? '', value: checked.value });
+            }
+          if (seen.length >= expected) done.abort();
+          return Promise.resolve();
+        },
+        { maxRecords: 100, signal: done.signal },
+      );
+    } finally {
+      await stream.close();
+    }
   } finally {
-    await consumer.disconnect();
+    await consumer.close();
   }
   return seen;
 }
@@ -80,15 +84,14 @@ describe('restatement relay on MinIO + Redis + Kafka', () => {
   const work = mkdtempSync(join(tmpdir(), 'ami-relay-it-'));
   const cursorPrefix = uniqueName('relay-cursor');
   let db: DuckDBInstance;
-  let producer: Producer;
+  let producer: KafkaProducer;
 
   beforeAll(async () => {
     db = await openDuckDB({ threads: 1 });
     producer = createRelayProducer(kafka);
-    await producer.connect();
   });
   afterAll(async () => {
-    await producer.disconnect();
+    await producer.close();
     await deletePrefix(s3, bucket, root);
     await redis.del(restatementCursorKey(cursorPrefix));
     redis.disconnect();

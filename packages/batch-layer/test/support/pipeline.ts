@@ -6,12 +6,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
 import {
+  committedOffsets,
   createKafka,
+  createTopics as createKafkaTopics,
   openDuckDB,
   S3ObjectCache,
+  sendMessages,
+  topicOffsets,
+  withAdmin,
   type DuckDBInstance,
+  type KafkaClients,
   type RedisClient,
 } from '@ami/shared/clients';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -102,54 +107,46 @@ export function batchScenario(name: string): BatchScenario {
   return { id, overrides, config: integrationConfig(overrides) };
 }
 
-export async function createTopics(kafka: Kafka, config: AmiConfig): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+/** The scenario's head-end topics (PARTITIONS each) and their dead-letter topics (1 each). */
+export async function createTopics(kafka: KafkaClients, config: AmiConfig): Promise<void> {
   const t = config.topics;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
+  await withAdmin(kafka, (admin) =>
+    createKafkaTopics(
+      admin,
+      [t.reads, t.events, t.readsDlq, t.eventsDlq].map((topic) => ({
         topic,
         numPartitions: topic === t.reads || topic === t.events ? PARTITIONS : 1,
         replicationFactor: 1,
       })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+    ),
+  );
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: readonly Msg[]): Promise<void> {
+/** Produces `messages` to `topic` in order (keyed: the platform's partitioner places them). */
+export async function produce(kafka: KafkaClients, topic: string, messages: readonly Msg[]): Promise<void> {
   const producer = kafka.producer();
-  await producer.connect();
   try {
-    for (let i = 0; i < messages.length; i += 1000)
-      await producer.send({ topic, messages: messages.slice(i, i + 1000) });
+    await sendMessages(producer, topic, messages);
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
 /** Per `topic:partition`: end offset and the group's committed offset (-1 = none; empty = 0). */
-export async function groupOffsets(kafka: Kafka, topics: readonly string[], groupId: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+export async function groupOffsets(kafka: KafkaClients, topics: readonly string[], groupId: string) {
+  return withAdmin(kafka, async (admin) => {
     const out = new Map<string, { end: number; committed: number }>();
-    for (const topic of topics)
-      for (const o of await admin.fetchTopicOffsets(topic))
-        out.set(`${topic}:${o.partition}`, { end: Number(o.high), committed: -1 });
-    for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] }))
-      for (const p of t.partitions) {
-        const e = out.get(`${t.topic}:${p.partition}`);
-        if (e) e.committed = Number(p.offset);
-      }
+    for (const topic of topics) {
+      const committed = await committedOffsets(admin, groupId, topic);
+      for (const o of await topicOffsets(admin, topic))
+        out.set(`${topic}:${o.partition}`, {
+          end: Number(o.high),
+          committed: Number(committed.get(o.partition) ?? -1n),
+        });
+    }
     for (const o of out.values()) if (o.end === 0 && o.committed === -1) o.committed = 0;
     return out;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 export async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {

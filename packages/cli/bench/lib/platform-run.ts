@@ -15,6 +15,7 @@ import {
   deleteKeysMatching,
   ensureTopics,
   platformTopics,
+  withAdmin,
 } from '@ami/shared/clients';
 import { loadConfig, type AmiConfig } from '@ami/shared/config';
 import { generateDevKeys } from '@ami/serving-layer';
@@ -136,16 +137,12 @@ export async function startPlatformRun(o: PlatformRunOptions): Promise<PlatformR
     },
     stop: () => supervisor.stopAll(),
     cleanup: async () => {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
+      await withAdmin(kafka, async (admin) => {
         const topics = platformTopics(config).map((t) => t.topic);
         await admin.deleteTopics({ topics }).catch(() => undefined);
         const ids = Object.values(groups);
-        if (ids.length > 0) await admin.deleteGroups(ids).catch(() => undefined);
-      } finally {
-        await admin.disconnect();
-      }
+        if (ids.length > 0) await admin.deleteGroups({ groups: ids }).catch(() => undefined);
+      });
       const redis = createRedis(config, { connectionName: `cleanup-${o.id}` });
       try {
         // every isolated key prefix, queue and cursor carries the run id

@@ -46,6 +46,10 @@ export function onStopSignals(
   stop: (signal: StopSignal | undefined) => Promise<void>,
 ): StopHandle {
   const { logger } = options;
+  // close-with-grace runs its handler again for a manual close() during a signal's close (the work
+  // ended because the close stopped it): the second run must wait for the first, not exit on its own.
+  let stopping: Promise<void> | undefined;
+  const stopOnce = (signal: StopSignal | undefined): Promise<void> => (stopping ??= stop(signal));
   const handle = closeWithGrace(
     {
       delay: options.graceMs,
@@ -61,7 +65,7 @@ export function onStopSignals(
           'shutdown grace period passed: exiting with code 1',
         ),
     },
-    ({ signal }) => stop(signal === 'SIGTERM' || signal === 'SIGINT' ? signal : undefined),
+    ({ signal }) => stopOnce(signal === 'SIGTERM' || signal === 'SIGINT' ? signal : undefined),
   );
   return { stop: () => handle.close(), uninstall: () => handle.uninstall() };
 }

@@ -190,4 +190,22 @@ describe('runService (a real child process)', () => {
     expect(failed.stdout()).toEqual(['ready', 'close first', 'closed first']);
     expect(logLines(failed.stderr())).toContainEqual(expect.objectContaining({ msg: 'failed: closing' }));
   }, 30_000);
+
+  it('work that ends because a signal stopped it: every close step still runs before the exit', async () => {
+    // Regression: the work's end started a second stop while the signal's was still closing; that
+    // one found no step left and exited 0 at once — the live simulator's producer never flushed.
+    const child = startChild({ CHILD_STEPS: 'producer:300,first:0', CHILD_FINISH: 'on-close' });
+    await child.printed('ready');
+    child.kill('SIGTERM');
+    expect(await child.exited).toMatchObject({ code: 0, signal: null });
+    expect(child.stdout()).toEqual([
+      'ready',
+      'close work',
+      'close first',
+      'closed first',
+      'close producer',
+      'closed producer',
+      'stopped',
+    ]);
+  }, 30_000);
 });

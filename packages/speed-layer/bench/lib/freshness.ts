@@ -4,11 +4,11 @@
  * while one speed-layer consumer applies them; for every read the consumer reports when its apply
  * call returned, i.e. when the read became visible to a reader of Redis. Freshness = visible time −
  * Kafka produce time; p50/p99 over every read after a warm-up of the first 10 %.
- * Bound, same topic and run: a plain kafkajs consumer (own group, in a worker thread) records consume
- * time − Kafka produce time of every message → boundP99Ms (what Kafka and its client add by themselves).
+ * Bound, same topic and run: a plain consumer on the speed layer's client (own group, in a child
+ * process, lib/plain-latency.ts) records consume time − Kafka produce time of every message →
+ * boundP99Ms (what Kafka and its client add by themselves).
  */
-import type { Kafka } from 'kafkajs';
-import { createRedis } from '@ami/shared/clients';
+import { createRedis, type KafkaClients } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
@@ -37,7 +37,7 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 export async function measureFreshness(
-  kafka: Kafka,
+  kafka: KafkaClients,
   base: AmiConfig,
   opts: { meters: number; rate: number; seconds: number; partitions: number },
 ): Promise<FreshnessFigures> {
@@ -67,8 +67,8 @@ export async function measureFreshness(
   });
   const plain = await startPlainLatency({ config, topic, groupId: `bench-fresh-plain-${run}` });
   try {
-    const running = consumer.start();
-    await new Promise((r) => setTimeout(r, 3000)); // group joined and fetching
+    await consumer.start(); // group joined
+    await new Promise((r) => setTimeout(r, 3000)); // and fetching
     const tz = config.connection.timeZone;
     // enough simulated days for `seconds` at `rate`; the sink's pacing sets the wall-clock rate
     const days = Math.max(1, Math.ceil((opts.rate * opts.seconds) / (opts.meters * 97)));
@@ -102,7 +102,6 @@ export async function measureFreshness(
       await new Promise((r) => setTimeout(r, 100));
     }
     await consumer.stop();
-    await running;
     const plainDelays = await plain.stop();
     const plainKept = plainDelays.slice(Math.floor(plainDelays.length / 10)).sort();
     const kept = delays.slice(Math.floor(delays.length / 10));

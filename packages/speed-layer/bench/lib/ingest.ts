@@ -1,12 +1,21 @@
 /**
  * Bench phase (a): sustained ingest of one speed-layer consumer at saturation vs the raw consume
- * rate of the SAME topic by a plain kafkajs consumer that only counts messages (the bound), in one
- * run. The topic is pre-filled by the simulator, then consumed from the beginning by a fresh group
- * each. The speed layer counts as done when its committed offsets reach the end of every partition
- * (its effects are in Redis by then). Topic and Redis keys are removed after.
+ * rate of the SAME topic by a plain consumer that only counts messages (the bound), in one run.
+ * The plain consumer uses the speed layer's client the way the speed layer does (@platformatic/kafka
+ * through `createKafka`: `openStream` + `pumpBatches`, the same maxBytesPerPartition and records per
+ * round), so the bound is the ceiling of that client, not of another one. The topic is pre-filled
+ * by the simulator, then consumed from the beginning by a fresh group each. The speed layer counts
+ * as done when its committed offsets reach the end of every partition (its effects are in Redis by
+ * then). Topic and Redis keys are removed after.
  */
-import type { Kafka } from 'kafkajs';
-import { createRedis } from '@ami/shared/clients';
+import {
+  committedOffsets,
+  createRedis,
+  openStream,
+  pumpBatches,
+  withAdmin,
+  type KafkaClients,
+} from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { loadValidationConfig } from '@ami/shared/contracts';
 import { loadDomainConfig } from '@ami/shared/domain';
@@ -43,34 +52,52 @@ async function prefill(config: AmiConfig, topic: string, meters: number, days: n
   return summary.reads;
 }
 
-async function plainConsume(kafka: Kafka, topic: string, run: string, total: number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-plain-${run}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+/**
+ * Reads the whole topic in a fresh group and only counts the records; reads/s from the first
+ * round to the last record. Consumer settings and records per round are the speed layer's.
+ */
+async function plainConsume(kafka: KafkaClients, topic: string, run: string, total: number): Promise<number> {
+  const settings = loadSpeedLayerSettings();
+  const consumer = kafka.consumer({
+    groupId: `bench-plain-${run}`,
+    maxBytesPerPartition: settings.maxBytesPerPartition,
+  });
+  const done = new AbortController();
   let seen = 0;
   let t0 = 0;
-  const done = new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        if (t0 === 0) t0 = performance.now();
-        seen += batch.messages.length;
-        if (seen >= total) resolve();
-        await Promise.resolve();
-      },
-    });
-  });
-  await done;
-  const seconds = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  return seen / seconds;
+  let t1 = 0;
+  try {
+    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
+    try {
+      await pumpBatches(
+        stream,
+        async (batches) => {
+          if (t0 === 0) t0 = performance.now();
+          for (const b of batches) seen += b.records.length;
+          if (seen >= total) {
+            t1 = performance.now();
+            done.abort();
+          }
+          await Promise.resolve();
+        },
+        { maxRecords: settings.maxRecordsPerBatch, signal: done.signal },
+      );
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await consumer.close();
+  }
+  if (seen < total) throw new Error(`plain consumer saw ${seen} of ${total} messages`);
+  return seen / ((t1 - t0) / 1000);
 }
 
 async function speedConsume(
-  kafka: Kafka,
+  kafka: KafkaClients,
   config: AmiConfig,
   run: string,
   total: number,
-  end: Map<number, string>,
+  end: Map<number, bigint>,
 ): Promise<number> {
   const topic = config.topics.reads;
   const settings = {
@@ -89,18 +116,19 @@ async function speedConsume(
     eventCodes: loadDomainConfig().eventCodes,
     logger: createLogger('bench-speed', { level: 'warn' }),
   });
-  const admin = kafka.admin();
-  await admin.connect();
   const t0 = performance.now();
   await consumer.start();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 200));
-    const [committed] = await admin.fetchOffsets({ groupId: settings.groupId, topics: [topic] });
-    if ((committed?.partitions ?? []).every((p) => p.offset === end.get(p.partition))) break;
-  }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = await withAdmin(kafka, async (admin) => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      const committed = await committedOffsets(admin, settings.groupId, topic);
+      const caughtUp = [...committed].every(
+        ([p, offset]) => (end.get(p) ?? 0n) === 0n || offset === end.get(p),
+      );
+      if (caughtUp) return (performance.now() - t0) / 1000;
+    }
+  });
   await consumer.stop();
-  await admin.disconnect();
   if (consumer.stats.readsValid !== total) {
     throw new Error(`speed layer validated ${consumer.stats.readsValid} of ${total} reads`);
   }
@@ -110,7 +138,7 @@ async function speedConsume(
 }
 
 export async function measureIngest(
-  kafka: Kafka,
+  kafka: KafkaClients,
   base: AmiConfig,
   opts: { meters: number; days: number; partitions: number },
 ): Promise<IngestFigures> {

@@ -29,14 +29,16 @@ export async function measureMemory(
   const tz = config.connection.timeZone;
   const nowMs = Date.now();
   const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
-  const offsets = new Array<number>(opts.partitions).fill(0);
+  const offsets = new Array<bigint>(opts.partitions).fill(0n);
   let queued: InboundMessage[][] = Array.from({ length: opts.partitions }, () => []);
   // set once the simulation (and so the fleet) exists, before the first flush
   const fleet: { topology?: ReturnType<typeof buildTopologyIndex> } = {};
   const sink: MessageSink = {
     read(key, value) {
       const p = partitionOfMeter(key, opts.partitions);
-      queued[p]!.push({ offset: String(offsets[p]!++), key: Buffer.from(key), value: Buffer.from(value) });
+      const offset = offsets[p]!;
+      offsets[p] = offset + 1n;
+      queued[p]!.push({ offset, key: Buffer.from(key), value: Buffer.from(value) });
     },
     event() {},
     async flush() {

@@ -1,14 +1,17 @@
 /**
- * Bench bound: produce → consume latency of a topic seen by a plain kafkajs consumer (own group,
- * reads nothing but the record timestamp), run in a child process of its own so it shares no
- * event loop with the consumer being measured. `startPlainLatency` starts it and resolves once it
- * is subscribed; `stop()` returns the delays (consume time − Kafka record timestamp, ms) of every
- * message seen, in arrival order.
+ * Bench bound: produce → consume latency of a topic seen by a plain consumer (own group, reads
+ * nothing but the record timestamp), run in a child process of its own so it shares no event loop
+ * with the consumer being measured. It uses the speed layer's client the way the speed layer does
+ * (@platformatic/kafka through `createKafka`: `openStream` + `pumpBatches`, the same
+ * maxBytesPerPartition and records per round). `startPlainLatency` starts it and resolves once it
+ * has joined its group; `stop()` returns the delays (consume time − Kafka record timestamp, ms) of
+ * every message seen, in arrival order.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createKafka } from '@ami/shared/clients';
+import { createKafka, openStream, pumpBatches } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
+import { loadSpeedLayerSettings } from '../../src/config.ts';
 
 interface PlainLatencyInput {
   readonly config: AmiConfig;
@@ -57,24 +60,39 @@ export async function startPlainLatency(input: PlainLatencyInput): Promise<Plain
 }
 
 async function runChild(input: PlainLatencyInput): Promise<void> {
+  const settings = loadSpeedLayerSettings();
   const kafka = createKafka(input.config, { component: 'bench-plain-latency' });
-  const consumer = kafka.consumer({ groupId: input.groupId });
+  const consumer = kafka.consumer({
+    groupId: input.groupId,
+    maxBytesPerPartition: settings.maxBytesPerPartition,
+  });
   const delays: number[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: input.topic, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
+  const stop = new AbortController();
+  const stream = await openStream(consumer, { topics: [input.topic], fallback: 'earliest' });
+  const pumping = pumpBatches(
+    stream,
+    async (batches) => {
       const now = Date.now();
-      for (const m of batch.messages) delays.push(now - Number(m.timestamp));
+      for (const b of batches) for (const r of b.records) delays.push(now - Number(r.timestamp));
       await Promise.resolve();
     },
+    { maxRecords: settings.maxRecordsPerBatch, signal: stop.signal },
+  ).catch((err: unknown) => {
+    // the delays seen so far are still reported on stop
+    process.stderr.write(
+      `plain-latency consumer failed: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
   });
   const ticker = setInterval(() => process.send?.({ kind: 'seen', n: delays.length }), 200);
   process.once('message', () => {
     clearInterval(ticker);
-    void consumer.disconnect().finally(() => {
+    stop.abort();
+    void (async () => {
+      await pumping;
+      await stream.close().catch(() => undefined);
+      await consumer.close().catch(() => undefined);
       process.send?.({ kind: 'done', delays: Float64Array.from(delays) });
-    });
+    })();
   });
   process.send?.({ kind: 'ready' });
 }

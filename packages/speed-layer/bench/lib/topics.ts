@@ -1,29 +1,29 @@
 /** Bench helpers: throw-away topics and realtime-view key prefixes. */
-import type { Kafka } from 'kafkajs';
-import type { RedisClient } from '@ami/shared/clients';
+import {
+  createTopics,
+  topicOffsets,
+  withAdmin,
+  type KafkaClients,
+  type RedisClient,
+} from '@ami/shared/clients';
 
-export async function createBenchTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+export async function createBenchTopic(
+  kafka: KafkaClients,
+  topic: string,
+  partitions: number,
+): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    createTopics(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]),
+  );
 }
 
-export async function deleteBenchTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
+export async function deleteBenchTopic(kafka: KafkaClients, topic: string): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] }).catch(() => undefined));
 }
 
-export async function topicEnd(kafka: Kafka, topic: string): Promise<Map<number, string>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+/** Log end offset (the next offset to be written) of every partition of `topic`. */
+export async function topicEnd(kafka: KafkaClients, topic: string): Promise<Map<number, bigint>> {
+  const offsets = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
   return new Map(offsets.map((o) => [o.partition, o.high]));
 }
 

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@ami/shared/clients';
-import type { Producer } from 'kafkajs';
+import type { KafkaProducer } from '@ami/shared/clients';
 import { alertDedupKey, type Alert, type ValidEvent } from '@ami/shared/contracts';
 import type { TopicConfig } from '@ami/shared/config';
 import { renewLeaseAndSet } from '@ami/shared/lease';
@@ -56,7 +56,7 @@ const GRID_READ_BATCH = 1024;
 export interface AlertEngineDeps {
   readonly redis: RedisClient;
   /** Producer for the alert topics; without one the outbox is kept for another instance to drain. */
-  readonly producer?: Producer;
+  readonly producer?: KafkaProducer;
   readonly topics: Pick<TopicConfig, AlertTopicKey>;
   readonly roster: TransformerRoster;
   readonly eventCodes: EventCodeTable;

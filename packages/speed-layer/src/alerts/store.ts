@@ -8,8 +8,7 @@
  * what the broker acknowledged: Kafka delivery is at-least-once (a crash between the send and the
  * delete resends the same records, byte-identical, same alert id); nothing is lost.
  */
-import type { RedisClient } from '@ami/shared/clients';
-import type { Producer } from 'kafkajs';
+import { sendMessages, type KafkaProducer, type RedisClient } from '@ami/shared/clients';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { alertTopicOf, type AlertTopicKey } from '@ami/shared/domain';
 import type { TopicConfig } from '@ami/shared/config';
@@ -162,11 +161,12 @@ export class AlertStore {
   }
 
   /**
-   * Produces the outbox to Kafka in order (one sendBatch per `batch` entries, acks = all) and
+   * Produces the outbox to Kafka in order (`batch` entries at a time, per topic in size-bounded
+   * calls, idempotent producer with acks = all) and
    * deletes each batch once acknowledged. Only the holder of the outbox lease drains (another
    * instance returns 0 at once). Returns the number of records produced.
    */
-  async drainOutbox(producer: Producer, owner: string, batch: number, leaseMs: number): Promise<number> {
+  async drainOutbox(producer: KafkaProducer, owner: string, batch: number, leaseMs: number): Promise<number> {
     if (!(await this.acquire(this.keys.outboxLock, owner, leaseMs))) return 0;
     let produced = 0;
     try {
@@ -181,10 +181,7 @@ export class AlertStore {
           list.push({ key: f.get('key') ?? '', value: f.get('value') ?? '' });
           byTopic.set(topic, list);
         }
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        for (const [topic, messages] of byTopic) await sendMessages(producer, topic, messages);
         await this.redis.xdel(this.keys.outbox, ...entries.map(([id]) => id));
         produced += entries.length;
         if (!(await this.renew(this.keys.outboxLock, owner, leaseMs))) break;

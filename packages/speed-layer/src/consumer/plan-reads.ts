@@ -25,12 +25,13 @@ export interface PlannedChunk extends ApplyChunk {
 import type { GridAttribution } from '../realtime-view/keys.ts';
 import { isBeyondRetention, type PartitionWatermarks } from '../watermark.ts';
 
+/** A consumed message (a `KafkaRecord` of @ami/shared/clients is one). */
 export interface InboundMessage {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  /** Kafka record timestamp (produce time, ms as text), when known. */
-  readonly timestamp?: string;
+  readonly offset: bigint;
+  readonly key: Buffer | null | undefined;
+  readonly value: Buffer | null | undefined;
+  /** Kafka record timestamp (produce time, ms), when known. */
+  readonly timestamp?: bigint;
 }
 
 export interface ReadPlanContext {
@@ -102,12 +103,13 @@ export function planReadBatch(messages: readonly InboundMessage[], ctx: ReadPlan
   for (const m of messages) {
     planMessage(m, ctx, plan, chunk);
     if (++chunk.messages >= ctx.maxMessagesPerChunk) {
-      plan.chunks.push(chunk.build(ctx.partition, m.offset));
+      plan.chunks.push(chunk.build(ctx.partition, String(m.offset)));
       chunk = new ChunkBuilder();
     }
   }
   const last = messages[messages.length - 1];
-  if (chunk.messages > 0 && last !== undefined) plan.chunks.push(chunk.build(ctx.partition, last.offset));
+  if (chunk.messages > 0 && last !== undefined)
+    plan.chunks.push(chunk.build(ctx.partition, String(last.offset)));
   return plan;
 }
 
@@ -124,7 +126,7 @@ class ChunkBuilder {
     if (this.maxEventMs === undefined || eventMs > this.maxEventMs) this.maxEventMs = eventMs;
   }
 
-  add(read: ApplyRead, readTsMs: number, produceTs: string | undefined): void {
+  add(read: ApplyRead, readTsMs: number, produceTs: bigint | undefined): void {
     this.reads.push(read);
     this.readTsMs.push(readTsMs);
     this.produceTsMs.push(produceTs === undefined ? Number.NaN : Number(produceTs));
@@ -141,7 +143,7 @@ class ChunkBuilder {
  * register read, a read beyond provisional retention), or into the chunk.
  */
 function planMessage(m: InboundMessage, ctx: ReadPlanContext, plan: ReadPlan, chunk: ChunkBuilder): void {
-  const v = validateRead(m.value, ctx.validation);
+  const v = validateRead(m.value ?? null, ctx.validation);
   if (!v.ok) return toDlq(m, v, ctx, plan);
   const read = v.read;
   const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, ctx) : undefined;
@@ -157,7 +159,7 @@ function planMessage(m: InboundMessage, ctx: ReadPlanContext, plan: ReadPlan, ch
   else if (isBeyondRetention(eventMs, watermark, ctx.retentionDays, ctx.timeZone)) counts.beyondRetention++;
   else {
     try {
-      chunk.add(toApplyRead(read, m.offset, attribution, ctx), read.readTsMs, m.timestamp);
+      chunk.add(toApplyRead(read, String(m.offset), attribution, ctx), read.readTsMs, m.timestamp);
     } catch (err) {
       counts.valid--;
       toDlq(m, failure('OUT_OF_RANGE', err instanceof Error ? err.message : String(err)), ctx, plan);
@@ -169,13 +171,13 @@ function toDlq(m: InboundMessage, f: DlqReason['failure'], ctx: ReadPlanContext,
   plan.counts.invalid++;
   plan.dlq.push(
     makeDlqRecord({
-      payload: m.value,
+      payload: m.value ?? null,
       failure: f,
       stage: 'speed',
       sourceTopic: ctx.topic,
       sourcePartition: ctx.partition,
-      sourceOffset: m.offset,
-      key: m.key,
+      sourceOffset: String(m.offset),
+      key: m.key ?? null,
       receivedAtMs: ctx.nowMs,
     }),
   );

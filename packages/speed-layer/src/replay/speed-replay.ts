@@ -13,8 +13,14 @@
  *     to the earliest retained offsets.
  * Without `execute` it only plans. Running it again is safe at any point.
  */
-import type { Admin } from 'kafkajs';
-import type { RedisClient } from '@ami/shared/clients';
+import {
+  committedOffsets,
+  topicOffsets,
+  withAdmin,
+  type KafkaAdmin,
+  type KafkaClients,
+  type RedisClient,
+} from '@ami/shared/clients';
 import type { TopicConfig } from '@ami/shared/config';
 import { assertKeyPrefix } from '../realtime-view/keys.ts';
 import { listViewKeys, unlinkKeys } from '../realtime-view/view-keys.ts';
@@ -51,38 +57,35 @@ export interface ReplayDeps {
   /** AMI_SPEED_KEY_PREFIX. */
   readonly keyPrefix: string;
   readonly redis: RedisClient;
-  /** A connected Kafka admin client. */
-  readonly admin: Admin;
+  readonly kafka: KafkaClients;
 }
 
-async function assertGroupEmpty(admin: Admin, groupId: string): Promise<void> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const g = groups.find((x) => x.groupId === groupId);
-  if (g === undefined || g.members.length === 0) return;
-  const who = [...new Set(g.members.map((m) => `${m.clientId}@${m.clientHost.replace(/^\//, '')}`))];
+async function assertGroupEmpty(admin: KafkaAdmin, groupId: string): Promise<void> {
+  const g = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
+  if (g === undefined || g.members.size === 0) return;
+  const who = [
+    ...new Set([...g.members.values()].map((m) => `${m.clientId}@${m.clientHost.replace(/^\//, '')}`)),
+  ];
   throw new GroupActiveError(
-    `consumer group ${groupId} has ${g.members.length} member(s) (${who.join(', ')}), state ${g.state}: ` +
+    `consumer group ${groupId} has ${g.members.size} member(s) (${who.join(', ')}), state ${g.state}: ` +
       'stop every speed-layer process first (a killed one stays a member until its session times out, 30 s by default)',
   );
 }
 
-async function planTopic(admin: Admin, groupId: string, topic: string): Promise<TopicReset> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const mine = committed.find((t) => t.topic === topic)?.partitions ?? [];
+async function planTopic(admin: KafkaAdmin, groupId: string, topic: string): Promise<TopicReset> {
+  const offsets = await topicOffsets(admin, topic);
+  const committed = await committedOffsets(admin, groupId, topic);
   return {
     topic,
-    partitions: offsets
-      .map((o) => {
-        const c = mine.find((p) => p.partition === o.partition)?.offset;
-        return {
-          partition: o.partition,
-          committed: c === undefined || BigInt(c) < 0n ? null : c,
-          earliest: o.low,
-          latest: o.high,
-        };
-      })
-      .sort((a, b) => a.partition - b.partition),
+    partitions: offsets.map((o) => {
+      const c = committed.get(o.partition) ?? -1n;
+      return {
+        partition: o.partition,
+        committed: c < 0n ? null : String(c),
+        earliest: String(o.low),
+        latest: String(o.high),
+      };
+    }),
   };
 }
 
@@ -91,7 +94,15 @@ export async function speedReplay(
   deps: ReplayDeps,
   opts: { readonly events: boolean; readonly execute: boolean },
 ): Promise<ReplayReport> {
-  const { admin, redis, groupId } = deps;
+  return withAdmin(deps.kafka, (admin) => replayWith(admin, deps, opts));
+}
+
+async function replayWith(
+  admin: KafkaAdmin,
+  deps: ReplayDeps,
+  opts: { readonly events: boolean; readonly execute: boolean },
+): Promise<ReplayReport> {
+  const { redis, groupId } = deps;
   const keyPrefix = assertKeyPrefix(deps.keyPrefix);
   const topicNames = [deps.config.topics.reads, ...(opts.events ? [deps.config.topics.events] : [])];
   await assertGroupEmpty(admin, groupId);
@@ -104,10 +115,17 @@ export async function speedReplay(
     for (const t of topics) {
       // A speed layer started meanwhile would race the reset: check again right before it.
       await assertGroupEmpty(admin, groupId);
-      await admin.setOffsets({
+      await admin.alterConsumerGroupOffsets({
         groupId,
-        topic: t.topic,
-        partitions: t.partitions.map((p) => ({ partition: p.partition, offset: p.earliest })),
+        topics: [
+          {
+            name: t.topic,
+            partitionOffsets: t.partitions.map((p) => ({
+              partition: p.partition,
+              offset: BigInt(p.earliest),
+            })),
+          },
+        ],
       });
     }
   }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis, type RedisClient } from '@ami/shared/clients';
-import type { Producer } from 'kafkajs';
+import {
+  createKafka,
+  createRedis,
+  createTopics,
+  topicOffsets,
+  withAdmin,
+  type KafkaProducer,
+  type RedisClient,
+} from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
 import { alertDedupKey, validateAlert, type Alert } from '@ami/shared/contracts';
 import { DEFAULT_ALERT_RULES, defaultEventCodeTable } from '@ami/shared/domain';
@@ -18,6 +25,7 @@ import {
   drive,
   key,
   model,
+  readTopics,
   simulateFeed,
   validEvents,
   type Expected,
@@ -60,13 +68,13 @@ describe('alert engine against real Redis and Kafka', () => {
   const redis = createRedis(config, { connectionName: 'alerts-it' });
   const prefixes: string[] = [];
   const kafka = createKafka(config);
-  let producer: Producer;
+  let producer: KafkaProducer;
 
   function engine(
     alertPrefix: string,
     viewPrefix: string,
     feed: Feed,
-    opts: { producer?: Producer; client?: RedisClient } = {},
+    opts: { producer?: KafkaProducer; client?: RedisClient } = {},
   ) {
     return new AlertEngine({
       redis: opts.client ?? redis,
@@ -102,19 +110,17 @@ describe('alert engine against real Redis and Kafka', () => {
   }
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [config.topics.alertsGrid, config.topics.alertsEvents].map((topic) => ({
-        topic,
-        numPartitions: 2,
-        replicationFactor: 1,
-      })),
-    });
-    await admin.disconnect();
-    producer = kafka.producer({ maxInFlightRequests: 1 });
-    await producer.connect();
+    await withAdmin(kafka, (admin) =>
+      createTopics(
+        admin,
+        [config.topics.alertsGrid, config.topics.alertsEvents].map((topic) => ({
+          topic,
+          numPartitions: 2,
+          replicationFactor: 1,
+        })),
+      ),
+    );
+    producer = kafka.producer();
   });
 
   afterAll(async () => {
@@ -128,13 +134,12 @@ describe('alert engine against real Redis and Kafka', () => {
         for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
       }
     }
-    await producer?.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: [config.topics.alertsGrid, config.topics.alertsEvents] })
-      .catch(() => undefined);
-    await admin.disconnect();
+    await producer?.close();
+    await withAdmin(kafka, (admin) =>
+      admin
+        .deleteTopics({ topics: [config.topics.alertsGrid, config.topics.alertsEvents] })
+        .catch(() => undefined),
+    );
     redis.disconnect();
   });
 
@@ -396,35 +401,18 @@ describe('alert engine against real Redis and Kafka', () => {
     it('produces every transition to its alert topic, keyed by the dedup key', async () => {
       const { history, main } = faults;
       expect(await main.store.outboxLength()).toBe(0);
-      const admin = kafka.admin();
-      await admin.connect();
+      const topics = [config.topics.alertsGrid, config.topics.alertsEvents];
       let total = 0;
-      for (const topic of [config.topics.alertsGrid, config.topics.alertsEvents]) {
-        for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high);
-      }
-      await admin.disconnect();
+      await withAdmin(kafka, async (admin) => {
+        for (const topic of topics) for (const p of await topicOffsets(admin, topic)) total += Number(p.high);
+      });
       expect(total).toBe(history.length);
-      const consumer = kafka.consumer({ groupId: uniqueName('alerts-it-read') });
-      await consumer.connect();
-      await consumer.subscribe({
-        topics: [config.topics.alertsGrid, config.topics.alertsEvents],
-        fromBeginning: true,
+      const records = await readTopics(kafka, topics, uniqueName('alerts-it-read'), total);
+      const got = records.map((r) => {
+        const v = validateAlert(JSON.parse(r.value?.toString() ?? 'null'));
+        if (!v.ok) throw new Error(v.detail);
+        return { topic: r.topic, key: r.key?.toString() ?? '', alert: v.value };
       });
-      const got: { topic: string; key: string; alert: Alert }[] = [];
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            eachMessage: async ({ topic, message }) => {
-              const v = validateAlert(JSON.parse(message.value?.toString() ?? 'null'));
-              if (!v.ok) throw new Error(v.detail);
-              got.push({ topic, key: message.key?.toString() ?? '', alert: v.value });
-              if (got.length >= total) resolve();
-              await Promise.resolve();
-            },
-          })
-          .catch(reject);
-      });
-      await consumer.disconnect();
       for (const g of got) {
         expect(g.key).toBe(alertDedupKey(g.alert));
         expect(g.topic).toBe(

@@ -3,9 +3,16 @@
  * to a real realtime view (planReadBatch + applyChunk, as the consumer does), validates its events,
  * and drives engines tick by tick (15 minutes of produce time per tick) with the global watermark.
  * Also an independent model of the expected alerts, computed from the messages, the truth file's
- * fault lines and the topology with plain maps (no engine code).
+ * fault lines and the topology with plain maps (no engine code). And `readTopics`, which reads
+ * topics back from Kafka the way the platform's consumers do.
  */
-import type { RedisClient } from '@ami/shared/clients';
+import {
+  openStream,
+  pumpBatches,
+  type KafkaClients,
+  type KafkaRecord,
+  type RedisClient,
+} from '@ami/shared/clients';
 import {
   buildTopologyIndex,
   validateEvent,
@@ -95,7 +102,7 @@ export async function simulateFeed(opts: {
 /** Applies reads to the realtime view partition by partition, as the consumer would. */
 export class ViewFeeder {
   readonly watermarks = new PartitionWatermarks({ allowedLatenessMs: LATENESS_MS, idleTimeoutMs: 60_000 });
-  private readonly offsets = new Map<number, number>();
+  private readonly offsets = new Map<number, bigint>();
   private readonly topology: TopologyIndex;
 
   constructor(
@@ -111,10 +118,10 @@ export class ViewFeeder {
     const parts = new Map<number, InboundMessage[]>();
     for (const m of reads) {
       const p = partitionOfMeter(m.key, this.partitions);
-      const offset = this.offsets.get(p) ?? 0;
-      this.offsets.set(p, offset + 1);
+      const offset = this.offsets.get(p) ?? 0n;
+      this.offsets.set(p, offset + 1n);
       const list = parts.get(p) ?? [];
-      list.push({ offset: String(offset), key: Buffer.from(m.key), value: Buffer.from(m.value) });
+      list.push({ offset, key: Buffer.from(m.key), value: Buffer.from(m.value) });
       parts.set(p, list);
     }
     for (const [p, messages] of parts) {
@@ -300,4 +307,46 @@ export function model(feed: Feed, lastEndMs: number, k = 4): Expected[] {
     }
   }
   return out.sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/**
+ * Reads `topics` from the beginning in a fresh group (`openStream` + `pumpBatches`, nothing
+ * committed) until at least `count` records arrived, each partition's in offset order; fails after
+ * `timeoutMs` with fewer.
+ */
+export async function readTopics(
+  kafka: KafkaClients,
+  topics: readonly string[],
+  groupId: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<KafkaRecord[]> {
+  const records: KafkaRecord[] = [];
+  const consumer = kafka.consumer({ groupId });
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  try {
+    const stream = await openStream(consumer, { topics, fallback: 'earliest' });
+    try {
+      if (count > 0) {
+        await pumpBatches(
+          stream,
+          async (batches) => {
+            for (const b of batches) records.push(...b.records);
+            if (records.length >= count) stop.abort();
+            await Promise.resolve();
+          },
+          { maxRecords: 1000, signal: stop.signal },
+        );
+      }
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  if (records.length < count)
+    throw new Error(`only ${records.length} of ${count} records in ${timeoutMs} ms`);
+  return records;
 }

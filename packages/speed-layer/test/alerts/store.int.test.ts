@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, createRedis } from '@ami/shared/clients';
+import { createKafka, createRedis, createTopics, topicOffsets, withAdmin } from '@ami/shared/clients';
 import type { TopologyRow, ValidEvent } from '@ami/shared/contracts';
 import { DEFAULT_ALERT_RULES, defaultEventCodeTable } from '@ami/shared/domain';
 import { Registry } from '@ami/shared/metrics';
@@ -85,12 +85,11 @@ describe('alert store and engine edge cases against real Redis', () => {
       const keys = await redis.keys(`{${p}}:*`);
       if (keys.length > 0) await redis.del(...keys);
     }
-    const admin = createKafka(config).admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: [config.topics.alertsGrid, config.topics.alertsEvents] })
-      .catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(createKafka(config), (admin) =>
+      admin
+        .deleteTopics({ topics: [config.topics.alertsGrid, config.topics.alertsEvents] })
+        .catch(() => undefined),
+    );
     redis.disconnect();
   });
 
@@ -135,28 +134,28 @@ describe('alert store and engine edge cases against real Redis', () => {
 
     // Drained to Kafka in order, then the outbox is empty.
     const kafka = createKafka(config);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [config.topics.alertsGrid, config.topics.alertsEvents].map((topic) => ({
-        topic,
-        numPartitions: 1,
-      })),
+    await withAdmin(kafka, (admin) =>
+      createTopics(
+        admin,
+        [config.topics.alertsGrid, config.topics.alertsEvents].map((topic) => ({ topic, numPartitions: 1 })),
+      ),
+    );
+    // A failed send (here: the broker cannot be reached) keeps the outbox and frees the lease.
+    const unreachable = createKafka({
+      ...config,
+      connection: { ...config.connection, kafkaBrokers: ['127.0.0.1:1'] },
     });
-    // A failed send (here: a producer that is not connected) keeps the outbox and frees the lease.
-    const down = kafka.producer();
+    const down = unreachable.producer();
     await expect(store.drainOutbox(down, 'other', 2, 10_000)).rejects.toThrow();
+    await down.close();
     expect(await store.outboxLength()).toBe(3);
-    const producer = kafka.producer({ maxInFlightRequests: 1 });
-    await producer.connect();
+    const producer = kafka.producer();
     expect(await store.drainOutbox(producer, 'me', 2, 10_000)).toBe(3);
     expect(await store.outboxLength()).toBe(0);
     expect(await store.drainOutbox(producer, 'me', 2, 10_000)).toBe(0);
-    await producer.disconnect();
-    const [offsets] = await admin.fetchTopicOffsets(config.topics.alertsGrid);
-    expect(offsets?.high).toBe('3');
-    await admin.disconnect();
+    await producer.close();
+    const [offsets] = await withAdmin(kafka, (admin) => topicOffsets(admin, config.topics.alertsGrid));
+    expect(offsets?.high).toBe(3n);
   });
 
   it('TRANSFORMER_OUTAGE: 3 meters within 60 s or 50 %, cleared when every gasped meter restored', async () => {
