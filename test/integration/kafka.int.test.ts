@@ -5,18 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  commitNext,
   committedOffsets,
   createKafka,
   ensureTopics,
-  openStream,
-  pumpBatches,
   sendMessages,
   topicOffsets,
   withAdmin,
   type KafkaClients,
 } from '@ami/shared/clients';
 import { integrationConfig, uniqueName } from '../support/config.ts';
+import { readTopic } from '../support/kafka.ts';
 
 describe('Kafka through @platformatic/kafka (real broker)', () => {
   let kafka: KafkaClients;
@@ -38,36 +36,17 @@ describe('Kafka through @platformatic/kafka (real broker)', () => {
     });
   });
 
-  /** Consumes in the group until `expected` distinct keys are seen, committing after each batch. */
+  /**
+   * Consumes `expected` records in the group, committing after each batch (after processing, as
+   * the platform's consumers do); key → value of what came.
+   */
   async function consumeAll(expected: number): Promise<Map<string, string>> {
-    const consumer = kafka.consumer({ groupId, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
-    const seen = new Map<string, string>();
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), 60_000);
-    try {
-      const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
-      try {
-        await pumpBatches(
-          stream,
-          async (batches) => {
-            for (const b of batches) {
-              for (const m of b.records) seen.set(m.key?.toString() ?? '', m.value?.toString() ?? '');
-              // commit explicitly after processing, as the platform's consumers do
-              await commitNext(consumer, b.records.at(-1)!);
-            }
-            if (seen.size >= expected) stop.abort();
-          },
-          { maxRecords: 1000, signal: stop.signal },
-        );
-      } finally {
-        await stream.close();
-      }
-    } finally {
-      clearTimeout(timer);
-      await consumer.close();
-    }
-    if (seen.size < expected) throw new Error(`only ${seen.size}/${expected} messages consumed`);
-    return seen;
+    const records = await readTopic(kafka, topic, expected, {
+      groupId,
+      commit: true,
+      consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
+    });
+    return new Map(records.map((m) => [m.key?.toString() ?? '', m.value?.toString() ?? '']));
   }
 
   it('produces, consumes in a consumer group and commits offsets that a restarted group resumes from', async () => {

@@ -51,7 +51,11 @@ export function createSpeedMetrics(registry: Registry) {
       'Event-time watermark (unix seconds): per partition, and partition="global"',
       ['partition'],
     ),
-    paused: gauge(registry, 'speed_paused_partitions', 'Partitions paused by backpressure'),
+    paused: gauge(
+      registry,
+      'speed_paused_partitions',
+      'Partitions whose Redis call is failing and being retried (backpressure)',
+    ),
     pauses: counter(registry, 'speed_backpressure_pauses_total', 'Pauses of a partition', ['reason']),
     retentionDroppedDays: counter(
       registry,

@@ -8,8 +8,6 @@ import {
   createKafka,
   createRedis,
   createTopics as createTopicsWithLeaders,
-  openStream,
-  pumpBatches,
   sendMessages,
   topicOffsets,
   withAdmin,
@@ -20,6 +18,7 @@ import { defaultEventCodeTable } from '@ami/shared/domain';
 import { createLogger } from '@ami/shared/log';
 import type { AmiConfig } from '@ami/shared/config';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
+import { readTopic } from '../../../test/support/kafka.ts';
 import { SpeedConsumer, loadSpeedLayerSettings } from '../src/index.ts';
 import { readFence } from '../src/realtime-view/apply.ts';
 import { normalise, viewAsModel } from './support/compare.ts';
@@ -75,25 +74,8 @@ async function lastOffsets(config: AmiConfig): Promise<Map<number, number>> {
 }
 
 async function readDlq(config: AmiConfig, topic: string, count: number): Promise<DlqRecord[]> {
-  const consumer = createKafka(config).consumer({ groupId: uniqueName('dlq-reader') });
-  const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
-  const out: DlqRecord[] = [];
-  const done = new AbortController();
-  const timer = setTimeout(() => done.abort(), 30_000);
-  await pumpBatches(
-    stream,
-    (batches) => {
-      for (const b of batches) for (const r of b.records) out.push(JSON.parse(String(r.value)) as DlqRecord);
-      if (out.length >= count) done.abort();
-      return Promise.resolve();
-    },
-    { maxRecords: 1000, signal: done.signal },
-  );
-  clearTimeout(timer);
-  await stream.close();
-  await consumer.close();
-  if (out.length < count) throw new Error(`DLQ ${topic}: ${out.length}/${count} records`);
-  return out;
+  const records = await readTopic(createKafka(config), topic, count, { timeoutMs: 30_000 });
+  return records.map((r) => JSON.parse(String(r.value)) as DlqRecord);
 }
 
 /** The group committed, for every partition of `ends`, the offset after its last message. */

@@ -7,8 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
   openDuckDB,
-  openStream,
-  pumpBatches,
   sqlPath,
   topicOffsets,
   withAdmin,
@@ -18,6 +16,7 @@ import {
   type KafkaRecord,
   type S3ObjectCache,
 } from '@ami/shared/clients';
+import { readTopic } from '../../support/kafka.ts';
 
 export interface ChildRun {
   readonly name: string;
@@ -165,38 +164,13 @@ export async function readWholeTopic(
 ): Promise<TopicMessage[]> {
   const ranges = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
   const ends = new Map(ranges.map((p) => [p.partition, p.high] as const));
-  const total = ranges.reduce((a, p) => a + (p.high - p.low), 0n);
-  const out: TopicMessage[] = [];
-  if (total === 0n) return out;
-  const consumer = kafka.consumer({
+  const total = ranges.reduce((a, p) => a + Number(p.high - p.low), 0);
+  return readTopic(kafka, topic, total, {
     groupId,
-    maxBytes: 8 * 1024 * 1024,
-    maxBytesPerPartition: 8 * 1024 * 1024,
+    timeoutMs: 120_000,
+    consumer: { maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024 },
+    accept: (m) => m.offset < (ends.get(m.partition) ?? 0n),
   });
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), 120_000);
-  try {
-    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
-    try {
-      await pumpBatches(
-        stream,
-        (batches) => {
-          for (const b of batches)
-            for (const m of b.records) if (m.offset < (ends.get(m.partition) ?? 0n)) out.push(m);
-          if (BigInt(out.length) >= total) stop.abort();
-          return Promise.resolve();
-        },
-        { maxRecords: 1000, signal: stop.signal },
-      );
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  if (BigInt(out.length) < total) throw new Error(`${topic}: read ${out.length} of ${total}`);
-  return out;
 }
 
 /** Every key under `prefix`. */

@@ -13,8 +13,6 @@ import {
   createS3,
   ensureTopics,
   openDuckDB,
-  openStream,
-  pumpBatches,
   S3ObjectCache,
   topicMessageCount,
   withAdmin,
@@ -25,6 +23,7 @@ import {
 import { validateRestatementNotice, type RestatementNotice } from '@ami/shared/contracts';
 import { localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
+import { readTopic } from '../../../../test/support/kafka.ts';
 import { CatalogPublisher } from '../../src/catalog/publisher.ts';
 import { RelayCursor, restatementCursorKey } from '../../src/restatements/cursor.ts';
 import { createRelayProducer, RestatementRelay } from '../../src/restatements/relay.ts';
@@ -39,39 +38,18 @@ function topicSize(kafka: KafkaClients, topic: string): Promise<number> {
   return withAdmin(kafka, (admin) => topicMessageCount(admin, topic));
 }
 
-/** The first `expected` messages of `topic`, read from the beginning by a group of its own. */
-async function readTopic(
+/** The first `expected` messages of `topic`, read from the beginning by a group of its own, validated. */
+async function readNotices(
   kafka: KafkaClients,
   topic: string,
   expected: number,
 ): Promise<{ key: string; value: RestatementNotice }[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName(`${topic}-check`) });
-  const seen: { key: string; value: RestatementNotice }[] = [];
-  const done = new AbortController();
-  try {
-    const stream = await openStream(consumer, { topics: [topic], fallback: 'earliest' });
-    try {
-      await pumpBatches(
-        stream,
-        (batches) => {
-          for (const { records } of batches)
-            for (const r of records) {
-              const checked = validateRestatementNotice(JSON.parse(r.value?.toString() ?? 'null'));
-              if (!checked.ok) throw new Error(`invalid notice on the topic: ${checked.detail}`);
-              seen.push({ key: r.key?.toString() ?? '', value: checked.value });
-            }
-          if (seen.length >= expected) done.abort();
-          return Promise.resolve();
-        },
-        { maxRecords: 100, signal: done.signal },
-      );
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    await consumer.close();
-  }
-  return seen;
+  const records = await readTopic(kafka, topic, expected, { maxRecords: 100 });
+  return records.map((r) => {
+    const checked = validateRestatementNotice(JSON.parse(r.value?.toString() ?? 'null'));
+    if (!checked.ok) throw new Error(`invalid notice on the topic: ${checked.detail}`);
+    return { key: r.key?.toString() ?? '', value: checked.value };
+  });
 }
 
 describe('restatement relay on MinIO + Redis + Kafka', () => {
@@ -176,7 +154,7 @@ describe('restatement relay on MinIO + Redis + Kafka', () => {
     const want = [expected('grid_15m'), expected('intervals_validated'), expected('meter_monthly')];
     expect(first.notices).toEqual(want);
     expect(await topicSize(kafka, topic)).toBe(3);
-    const read = await readTopic(kafka, topic, 3);
+    const read = await readNotices(kafka, topic, 3);
     expect(read).toEqual(want.map((n) => ({ key: `${n.view}/${n.local_date}`, value: n })));
 
     // Nothing new: nothing produced, the cursor stays.
@@ -204,7 +182,7 @@ describe('restatement relay on MinIO + Redis + Kafka', () => {
       ['meter_monthly', 'v2', 'v3', 'late_data', ['SP-2']],
     ]);
     expect(await topicSize(kafka, topic)).toBe(9);
-    const all = await readTopic(kafka, topic, 9);
+    const all = await readNotices(kafka, topic, 9);
     expect(all.slice(3, 6)).toEqual(all.slice(6, 9));
     expect((await relay.relayOnce()).notices).toEqual([]);
   });

@@ -7,13 +7,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '@ami/shared/partitioner';
 import { integrationConfig, uniqueName } from '../../../../test/support/config.ts';
+import { readTopic } from '../../../../test/support/kafka.ts';
 import {
   committedOffsets,
-  commitNext,
   createKafka,
   createTopics,
-  openStream,
-  pumpBatches,
   sendMessages,
   topicOffsets,
   withAdmin,
@@ -30,27 +28,9 @@ async function topic(partitions: number): Promise<string> {
   return name;
 }
 
-async function readAll(name: string, count: number, groupId: string): Promise<KafkaRecord[]> {
-  const consumer = kafka.consumer({ groupId });
-  const stream = await openStream(consumer, { topics: [name], fallback: 'earliest' });
-  const out: KafkaRecord[] = [];
-  const done = new AbortController();
-  const timer = setTimeout(() => done.abort(), 30_000);
-  await pumpBatches(
-    stream,
-    async (batches) => {
-      for (const b of batches) {
-        out.push(...b.records);
-        await commitNext(consumer, b.records[b.records.length - 1] as KafkaRecord);
-      }
-      if (out.length >= count) done.abort();
-    },
-    { maxRecords: 500, signal: done.signal },
-  );
-  clearTimeout(timer);
-  await stream.close();
-  await consumer.close();
-  return out;
+/** The first `count` records of `name` in group `groupId`, committing after each batch. */
+function readAll(name: string, count: number, groupId: string): Promise<KafkaRecord[]> {
+  return readTopic(kafka, name, count, { groupId, commit: true, maxRecords: 500, timeoutMs: 30_000 });
 }
 
 afterAll(async () => {

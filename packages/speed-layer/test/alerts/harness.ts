@@ -4,15 +4,9 @@
  * and drives engines tick by tick (15 minutes of produce time per tick) with the global watermark.
  * Also an independent model of the expected alerts, computed from the messages, the truth file's
  * fault lines and the topology with plain maps (no engine code). And `readTopics`, which reads
- * topics back from Kafka the way the platform's consumers do.
+ * topics back from Kafka (root `test/support/kafka.ts`).
  */
-import {
-  openStream,
-  pumpBatches,
-  type KafkaClients,
-  type KafkaRecord,
-  type RedisClient,
-} from '@ami/shared/clients';
+import type { KafkaClients, KafkaRecord, RedisClient } from '@ami/shared/clients';
 import {
   buildTopologyIndex,
   validateEvent,
@@ -28,6 +22,7 @@ import { PartitionWatermarks } from '../../src/watermark.ts';
 import { applyChunk } from '../../src/realtime-view/apply.ts';
 import { planReadBatch, type InboundMessage } from '../../src/consumer/plan-reads.ts';
 import type { AlertEngine } from '../../src/alerts/engine.ts';
+import { readTopic } from '../../../../test/support/kafka.ts';
 
 export const TZ = 'Europe/Stockholm';
 export const W = 900_000;
@@ -310,43 +305,15 @@ export function model(feed: Feed, lastEndMs: number, k = 4): Expected[] {
 }
 
 /**
- * Reads `topics` from the beginning in a fresh group (`openStream` + `pumpBatches`, nothing
- * committed) until at least `count` records arrived, each partition's in offset order; fails after
- * `timeoutMs` with fewer.
+ * Reads `topics` from the beginning in group `groupId` (nothing committed) until at least `count`
+ * records arrived, each partition's in offset order; fails after `timeoutMs` with fewer.
  */
-export async function readTopics(
+export function readTopics(
   kafka: KafkaClients,
   topics: readonly string[],
   groupId: string,
   count: number,
   timeoutMs = 60_000,
 ): Promise<KafkaRecord[]> {
-  const records: KafkaRecord[] = [];
-  const consumer = kafka.consumer({ groupId });
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), timeoutMs);
-  try {
-    const stream = await openStream(consumer, { topics, fallback: 'earliest' });
-    try {
-      if (count > 0) {
-        await pumpBatches(
-          stream,
-          async (batches) => {
-            for (const b of batches) records.push(...b.records);
-            if (records.length >= count) stop.abort();
-            await Promise.resolve();
-          },
-          { maxRecords: 1000, signal: stop.signal },
-        );
-      }
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    clearTimeout(timer);
-    await consumer.close();
-  }
-  if (records.length < count)
-    throw new Error(`only ${records.length} of ${count} records in ${timeoutMs} ms`);
-  return records;
+  return readTopic(kafka, topics, count, { groupId, timeoutMs });
 }
