@@ -1,6 +1,12 @@
 /** Query checks of the series routes beyond the schema: instants, order, range limit per step. */
 import { describe, expect, it } from 'vitest';
-import { MAX_RANGE_DAYS, parseSeriesQuery } from '../src/routes/series.ts';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '@ami/shared/time';
+import {
+  EARLIEST_QUERY_MS,
+  LATEST_QUERY_MS,
+  MAX_RANGE_DAYS,
+  parseSeriesQuery,
+} from '../src/routes/series.ts';
 
 const err = (f: () => unknown) => {
   try {
@@ -31,6 +37,33 @@ describe('parseSeriesQuery', () => {
         parseSeriesQuery({ from: '2026-03-01T00:00:00Z', to: '2026-03-01T01:00:00+01:00', step: '15m' }),
       ),
     ).toMatchObject({ statusCode: 400, message: 'from must be before to' });
+  });
+
+  it('rejects instants outside years 0002–9998 with 400 naming the allowed range', () => {
+    // found by a utility's own test: these answered 500 (RangeError: instant out of range)
+    for (const [from, to, bad] of [
+      ['9999-12-31T00:00:00Z', '9999-12-31T12:00:00Z', 'from'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T12:00:00Z', 'from'],
+      ['9998-12-31T00:00:00Z', '9999-01-01T00:00:00Z', 'to'],
+      ['0002-01-01T01:00:00+02:00', '0002-01-01T12:00:00Z', 'from'],
+    ] as const) {
+      const e = err(() => parseSeriesQuery({ from, to, step: '1h' }));
+      expect(e).toMatchObject({
+        statusCode: 400,
+        message: expect.stringMatching(
+          new RegExp(`^${bad} must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z`),
+        ) as unknown,
+      });
+    }
+    expect(
+      parseSeriesQuery({ from: '9998-12-31T00:00:00Z', to: '9998-12-31T12:00:00Z', step: '1h' }).step,
+    ).toBe('1h');
+    expect(
+      parseSeriesQuery({ from: '0002-01-01T00:00:00Z', to: '0002-01-01T12:00:00Z', step: '1h' }).step,
+    ).toBe('1h');
+    // a margin of ≥ 300 days to the time library's range: every local day and month around from/to fits
+    expect(EARLIEST_QUERY_MS - MIN_INSTANT_MS).toBeGreaterThan(300 * 86_400_000);
+    expect(MAX_INSTANT_MS - LATEST_QUERY_MS).toBeGreaterThan(300 * 86_400_000);
   });
 
   it('limits the range per step', () => {

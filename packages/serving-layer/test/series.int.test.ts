@@ -372,6 +372,27 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
     );
     expect(long.status).toBe(400);
     expect(long.body.message).toMatch(/step 15m allows at most 31 days/);
+    // out-of-range instants answered 500 (RangeError) before: 400 on both series routes, edges served
+    for (const [from, to] of [
+      ['9999-12-31T00:00:00Z', '9999-12-31T12:00:00Z'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T12:00:00Z'],
+    ] as const) {
+      for (const path of ['/v1/meters/M1/series', '/v1/grid/transformer/T1/series']) {
+        const r = await get<{ message: string }>(`${path}?${q(from, to, '1h')}`);
+        expect(r.status, `${path} ${from}`).toBe(400);
+        expect(r.body.message).toMatch(
+          /^from must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z/,
+        );
+      }
+    }
+    for (const [from, to, step] of [
+      ['9998-12-01T00:00:00Z', '9998-12-31T23:00:00Z', '1mo'],
+      ['0002-01-01T00:00:00Z', '0002-01-31T00:00:00Z', '1d'],
+      ['9998-12-31T00:00:00Z', '9998-12-31T23:45:00Z', '15m'],
+    ] as const) {
+      const edge = await get<MeterSeriesResponse>(`/v1/meters/M1/series?${q(from, to, step)}`);
+      expect(edge.status, `${from} ${step}`).toBe(200);
+    }
     const unknown = await get<MeterSeriesResponse>(`/v1/meters/NOBODY/series?${ok}`);
     expect(unknown.status).toBe(200);
     expect(unknown.body.points.every((p) => p.status === 'missing' && p.kwh === null)).toBe(true);

@@ -151,12 +151,33 @@ interface ParsedQuery {
   readonly step: Step;
 }
 
-/** Checks from/to/step beyond the schema: real instants, from < to, range within the step's limit. */
+/**
+ * Instants a query may name: years 0002–9998, well inside the time library's range (0001-01-02 to
+ * 9999-12-31), so that every local day, month and window around from/to is inside it too.
+ */
+export const EARLIEST_QUERY_MS = Date.parse('0002-01-01T00:00:00Z');
+export const LATEST_QUERY_MS = Date.parse('9999-01-01T00:00:00Z');
+
+/** A query instant: ISO-8601 with offset, inside [EARLIEST_QUERY_MS, LATEST_QUERY_MS); 400 otherwise. */
+function queryInstant(name: 'from' | 'to', text: string): number {
+  const ms = parseIsoInstant(text);
+  if (Number.isNaN(ms)) throw httpError(400, `${name} is not an ISO-8601 instant with offset: ${text}`);
+  if (ms < EARLIEST_QUERY_MS || ms >= LATEST_QUERY_MS) {
+    const earliest = '0002-01-01T00:00:00Z';
+    const latest = '9999-01-01T00:00:00Z';
+    throw httpError(400, `${name} must be at or after ${earliest} and before ${latest}: ${text}`, {
+      [name]: text,
+      earliest,
+      latest,
+    });
+  }
+  return ms;
+}
+
+/** Checks from/to/step beyond the schema: real instants in range, from < to, range within the step's limit. */
 export function parseSeriesQuery(q: SeriesQuery): ParsedQuery {
-  const fromMs = parseIsoInstant(q.from);
-  const toMs = parseIsoInstant(q.to);
-  if (Number.isNaN(fromMs)) throw httpError(400, `from is not an ISO-8601 instant with offset: ${q.from}`);
-  if (Number.isNaN(toMs)) throw httpError(400, `to is not an ISO-8601 instant with offset: ${q.to}`);
+  const fromMs = queryInstant('from', q.from);
+  const toMs = queryInstant('to', q.to);
   if (fromMs >= toMs) throw httpError(400, 'from must be before to', { from: q.from, to: q.to });
   const maxDays = MAX_RANGE_DAYS[q.step];
   if (toMs - fromMs > maxDays * DAY_MS) {
