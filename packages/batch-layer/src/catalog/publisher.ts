@@ -37,6 +37,7 @@ import {
   type PartitionId,
   type ViewName,
 } from '@ami/shared/catalog';
+import { forEachLimited } from '@ami/shared/clients';
 import { formatIsoUtc, parseIsoInstant } from '@ami/shared/time';
 import { hashFile } from './hash-file.ts';
 import { walkChain } from './history.ts';
@@ -197,7 +198,7 @@ export class CatalogPublisher {
       })),
     );
     const etags = new Map<string, string>();
-    await runLimited(uploads, this.opts.uploadConcurrency ?? 4, async (u) => {
+    await forEachLimited(uploads, this.opts.uploadConcurrency ?? 4, async (u) => {
       etags.set(u.key, await this.upload(u.key, u.f.path, u.f.bytes));
     });
     const partitions = todo.map(({ input, facts }): StagedPartition => {
@@ -404,21 +405,6 @@ export class CatalogPublisher {
 export function newBuildId(nowMs: number): string {
   const t = formatIsoUtc(Math.floor(nowMs / 1000) * 1000).replace(/[-:]/g, '');
   return `${t}-${randomBytes(4).toString('hex')}`;
-}
-
-async function runLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 function sleep(ms: number): Promise<void> {
