@@ -5,6 +5,8 @@
  * - `ensureInfra()`, `infraUp()`, `infraDown()`, `infraStatus()`, `infraEnv()`: the same as an API,
  *   for the integration tests' global setup and other commands.
  * - `ensureChromium()`: a headless Chromium for the dashboard's browser test (Debian's, installed if needed).
+ * - `ensureKcat()`: kcat, a librdkafka producer on its defaults, for the tests that play a
+ *   third-party head-end (Debian's, installed if needed).
  */
 export { runInfraCli, parseInfraArgs, INFRA_HELP, type InfraCommand, type CliIO } from './cli.ts';
 export {
@@ -32,3 +34,4 @@ export {
   findChromium,
   type EnsureChromiumOptions,
 } from './chromium.ts';
+export { ensureKcat, findKcat, kcatVersion, type EnsureKcatOptions } from './kcat.ts';

@@ -15,7 +15,7 @@
 import { loadBatchJobSettings } from '@ami/batch-layer';
 import { BatchJobs, DirtyDays, EditStore, clearDirtyDays, reconcileDay } from '@ami/batch-layer/commands';
 import { featureRoutes } from '@ami/serving-layer';
-import { createPseudonymiser } from '@ami/serving-layer';
+import { createPseudonymiser, topologyOfRows } from '@ami/serving-layer';
 import type { Role } from '@ami/serving-layer';
 import { createKafka, createRedis, createS3 } from '@ami/shared/clients';
 import { alertDedupKey, type TopologyRow } from '@ami/shared/contracts';
@@ -226,6 +226,7 @@ export async function startGuideApi(): Promise<GuideApi> {
         edits,
         alertKeyPrefix: alertPrefix,
         pseudonymise: createPseudonymiser(pseudonymSecret),
+        topology: topologyOfRows(fleet.topology),
       },
       routes: featureRoutes,
       settings: { pseudonymSecret },

@@ -32,7 +32,7 @@ import {
 } from '@ami/batch-layer';
 import { BatchJobs, DirtyDays, EditStore, clearDirtyDays, reconcileDay } from '@ami/batch-layer/commands';
 import { featureRoutes } from '@ami/serving-layer';
-import { createPseudonymiser } from '@ami/serving-layer';
+import { createPseudonymiser, topologyOfRows } from '@ami/serving-layer';
 import { createRedis, createS3, openDuckDB } from '@ami/shared/clients';
 import { validateRead, type TopologyRow, type ValidRead } from '@ami/shared/contracts';
 import { localDate, localDayBounds } from '@ami/shared/time';
@@ -242,6 +242,7 @@ describe(`API under generated requests from its OpenAPI document (${HINT})`, () 
         edits,
         alertKeyPrefix: alertPrefix,
         pseudonymise: createPseudonymiser(pseudonymSecret),
+        topology: topologyOfRows(topology),
       },
       routes: featureRoutes,
       settings: { pseudonymSecret },

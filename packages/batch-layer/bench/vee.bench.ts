@@ -71,6 +71,7 @@ function buildCases(): { cases: Case[]; intervals: number; all: Int32Array } {
   const wh = new Int32Array(cap);
   const del = new Int32Array(cap);
   const rec = new Int32Array(cap);
+  const headEndFlags = new Uint8Array(cap); // no head-end estimates: comparable with earlier runs
   let n = 0;
   const cases: Case[] = [];
   for (let m = 0; m < METER_DAYS; m++) {
@@ -131,6 +132,7 @@ function buildCases(): { cases: Case[]; intervals: number; all: Int32Array } {
         wh: wh.subarray(from, n),
         deliveredWh: del.subarray(from, n),
         receivedWh: rec.subarray(from, n),
+        estimatedFlag: headEndFlags.subarray(from, n),
         registers: hasRegisters
           ? {
               startDeliveredWh: 5_000_000,

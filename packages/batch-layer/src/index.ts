@@ -28,6 +28,9 @@ export {
 export { ArchiveParquetWriter, type ParquetWriterOptions } from './archiver/parquet-writer.ts';
 export { archivedRead, groupByLocalDate, type ArchivedRead } from './archiver/rows.ts';
 
+// Reading qualities: every VEE code mapped to IEC 61968-9 and Green Button (docs/reason-codes.md)
+export { readingQualitiesMarkdown } from './vee/reading-qualities.ts';
+
 // Settings: spec (for `ami config`) and loader of each group
 export { archiverSettings, loadArchiverSettings, type ArchiverSettings } from './archiver/config.ts';
 export {

@@ -30,11 +30,14 @@ const HELP = {
   backfill: `usage: pnpm ami backfill --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait] [--timeout S]
 
 Rebuilds every local day of the range (inclusive) as one BullMQ backfill job with a child per day,
-and shows its progress until it ends (a batch worker must be running). --no-wait prints the job id
-and returns; --timeout gives up waiting after S seconds (the job goes on).`,
+and shows its progress until it ends (a batch worker must be running), then how many reads it found.
+Each day is built only once the archiver has archived what was produced before the backfill (it is
+asked to flush; AMI_BATCH_ARCHIVE_WAIT_S). --no-wait prints the job id and returns; --timeout gives
+up waiting after S seconds (the job goes on).`,
   rebuild: `usage: pnpm ami rebuild --date YYYY-MM-DD [--no-wait] [--timeout S]
 
-Rebuilds and republishes one local day (cause backfill) through the batch worker.`,
+Rebuilds and republishes one local day (cause backfill) through the batch worker, once the archiver
+has archived what was produced before (AMI_BATCH_ARCHIVE_WAIT_S), and says how many reads it found.`,
   rollback: `usage: pnpm ami rollback --view VIEW --version vN
 
 Points VIEW back to catalog version vN (a new catalog version; history is kept). Views:
@@ -86,6 +89,42 @@ export function progressLine(p: JobProgressView): string {
   return `${bar} ${what}  ${p.state}`;
 }
 
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** `, waited 2.3 s for the archiver to flush` when the build's archive gate waited. */
+function archiveWait(archive: unknown): string {
+  if (typeof archive !== 'object' || archive === null) return '';
+  const { waitedMs } = archive as { waitedMs?: unknown };
+  return typeof waitedMs === 'number' && waitedMs > 0
+    ? ` (waited ${(waitedMs / 1000).toFixed(1)} s for the archiver to flush)`
+    : '';
+}
+
+/**
+ * The outcome of a finished build-day or backfill job in one line (null for other results): how
+ * many reads the build found in the master dataset — and, for a day built from none, that it was
+ * (usually: its history was not produced or archived).
+ */
+export function resultLine(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const r = result as Record<string, unknown>;
+  if (typeof r.reads !== 'number') return null;
+  if (typeof r.from === 'string' && typeof r.to === 'string') {
+    const empty = Array.isArray(r.daysWithoutReads) ? r.daysWithoutReads.map(String) : [];
+    return (
+      `backfill ${r.from} … ${r.to}: ${count(r.reads)} reads found over ${String(r.built)} day(s)` +
+      (empty.length > 0 ? `; no reads found for ${empty.join(', ')}` : '')
+    );
+  }
+  if (typeof r.date !== 'string') return null;
+  const outcome =
+    r.committed === true ? `published as ${String(r.version)}` : 'unchanged (same views as published)';
+  return (
+    `${r.date}: ${count(r.reads)} reads found${archiveWait(r.archive)}, ${outcome}` +
+    (r.reads === 0 ? '; no reads in the master dataset for this day' : '')
+  );
+}
+
 async function follow(jobs: BatchJobs, id: string, timeoutS: number | null): Promise<number> {
   const t0 = Date.now();
   const tty = process.stderr.isTTY;
@@ -103,6 +142,8 @@ async function follow(jobs: BatchJobs, id: string, timeoutS: number | null): Pro
     }
     if (p.state === 'completed') {
       process.stderr.write(tty ? '\n' : '');
+      const summary = resultLine(p.result);
+      if (summary !== null) process.stdout.write(`${summary}\n`);
       return 0;
     }
     if (p.state === 'failed') {

@@ -22,6 +22,7 @@ import {
   batchMetricsSettings,
   catalogWriterSettings,
   editSettings,
+  readingQualitiesMarkdown,
   reconciliationSettings,
   restatementSettings,
   veeSettings,
@@ -83,6 +84,7 @@ export function reasonCodesMarkdown(): string {
     '',
     reasonCodeTableMarkdown(),
     '',
+    readingQualitiesMarkdown(),
   ].join('\n');
 }
 

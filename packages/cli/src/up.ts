@@ -36,7 +36,12 @@ import {
   waitForHttp,
   type PlatformPorts,
 } from './platform/processes.ts';
-import { statusLine, type PlatformSnapshot } from './platform/status.ts';
+import {
+  statusLine,
+  unpublishedGapDays,
+  type CatalogViewSummary,
+  type PlatformSnapshot,
+} from './platform/status.ts';
 import { upSettings } from './platform/settings.ts';
 import { Supervisor } from './platform/supervisor.ts';
 
@@ -498,10 +503,14 @@ interface StatusSources {
 async function platformSnapshot(src: StatusSources): Promise<PlatformSnapshot> {
   const api = `http://127.0.0.1:${src.ports.api}`;
   const sim = await simStatus(src.controlUrl());
-  const catalog = await getJson<{ version: string | null; watermark: string | null }>(`${api}/v1/catalog`, {
+  const catalog = await getJson<{
+    version: string | null;
+    watermark: string | null;
+    views: CatalogViewSummary[];
+  }>(`${api}/v1/catalog`, {
     'x-api-key': keyOf(src.files.dev, 'operator'),
   });
-  const alerts = await getJson<{ count: number }>(`${api}/v1/alerts?status=open&limit=1000`, {
+  const alerts = await getJson<{ total: number }>(`${api}/v1/alerts?status=open&limit=1`, {
     'x-api-key': keyOf(src.files.dev, 'dashboard'),
   });
   return {
@@ -511,9 +520,10 @@ async function platformSnapshot(src: StatusSources): Promise<PlatformSnapshot> {
     controlUrl: src.controlUrl() ?? null,
     backfill: src.monitor?.progress() ?? null,
     watermark: catalog?.watermark ?? null,
+    gapDays: catalog ? unpublishedGapDays(catalog.views) : null,
     timeZone: src.config.connection.timeZone,
     version: catalog?.version ?? null,
-    openAlerts: alerts ? alerts.count : null,
+    openAlerts: alerts ? alerts.total : null,
   };
 }
 

@@ -1,6 +1,6 @@
 /** `ami up` argument parsing and the status line (pure). */
 import { describe, expect, it } from 'vitest';
-import { compactCount, lagText, statusLine } from '../src/platform/status.ts';
+import { compactCount, lagText, statusLine, unpublishedGapDays } from '../src/platform/status.ts';
 import { parseUpArgs } from '../src/up.ts';
 
 describe('parseUpArgs', () => {
@@ -72,8 +72,38 @@ describe('status line', () => {
   } as const;
   it('shows processes, simulator, backfill, watermark, alerts and the control URL', () => {
     expect(statusLine(base)).toBe(
-      '14:02:11 UTC · 1/2 up (api restarting) · sim 2026-11-23 13:45 (−17 min) 1.92 M reads · backfill 1/2 days · authoritative through 2026-11-22 v7 · 3 open alerts · control http://127.0.0.1:40001',
+      '14:02:11 UTC · 1/2 up (api restarting) · sim 2026-11-23 13:45 (−17 min) 1.92 M reads · backfill 1/2 days · published through 2026-11-22 v7 · 3 open alerts · control http://127.0.0.1:40001',
     );
+  });
+  it('names the watermark day as published through, and the unpublished gap days before it', () => {
+    // published: 2026-10-01 alone, then 2026-11-20..22 (watermark: end of 2026-11-22)
+    const views = [
+      {
+        view: 'meter_daily',
+        partitions: 4,
+        firstPartition: 'date=2026-10-01',
+        lastPartition: 'date=2026-11-22',
+      },
+      {
+        view: 'meter_monthly',
+        partitions: 2,
+        firstPartition: 'month=2026-10',
+        lastPartition: 'month=2026-11',
+      },
+    ];
+    const gapDays = unpublishedGapDays(views);
+    expect(gapDays).toBe(49); // 2026-10-02 … 2026-11-19
+    expect(statusLine({ ...base, gapDays })).toContain(
+      '· published through 2026-11-22 v7 (49 gap days unpublished) ·',
+    );
+    expect(statusLine({ ...base, gapDays: 1 })).toContain('(1 gap day unpublished)');
+    expect(statusLine({ ...base, gapDays: 0 })).toContain('· published through 2026-11-22 v7 ·');
+    expect(
+      unpublishedGapDays([
+        { partitions: 3, firstPartition: 'date=2026-11-20', lastPartition: 'date=2026-11-22' },
+      ]),
+    ).toBe(0);
+    expect(unpublishedGapDays([])).toBeNull();
   });
   it('says when nothing is published and the backfill waits', () => {
     const line = statusLine({

@@ -3,8 +3,17 @@
  * the right status. Route modules throw `ApiError`s (or the helpers below); anything else is mapped
  * by `toApiError`: Fastify's own 4xx errors keep their status, failures of Redis/S3/Kafka become 503
  * `dependency_unavailable`, and only what is left is a 500 `internal_error` (logged, never detailed).
+ * Every 400 names the parameter, what it allows and what it received: schema failures are worded by
+ * validation-issues.ts, values a handler refuses by `invalidParameter` in the same words and shape.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import {
+  issueSentence,
+  shownValue,
+  validationIssues,
+  type AjvIssue,
+  type ValidationIssue,
+} from './validation-issues.ts';
 
 export const ApiErrorBody = Type.Object(
   {
@@ -43,6 +52,7 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, details: ErrorDetails = {}): ApiError =>
   new ApiError(400, 'bad_request', message, details);
+
 export const unauthorized = (message: string, details: ErrorDetails = {}): ApiError =>
   new ApiError(401, 'unauthorized', message, details);
 export const forbidden = (message: string, details: ErrorDetails = {}): ApiError =>
@@ -53,6 +63,42 @@ export const conflict = (message: string, details: ErrorDetails = {}): ApiError 
   new ApiError(409, 'conflict', message, details);
 export const dependencyUnavailable = (dependency: string, message: string): ApiError =>
   new ApiError(503, 'dependency_unavailable', message, { dependency });
+
+/** The parts of a request a parameter comes from (Fastify's validation contexts). */
+export type RequestPart = 'querystring' | 'params' | 'body' | 'headers';
+
+/** Why a value is refused when "must be <allowed>" does not say it: the phrase and what is allowed. */
+export interface Refusal {
+  readonly phrase: string;
+  readonly allowed: string;
+}
+
+/**
+ * A 400 for one value a handler refuses beyond its schema (a calendar check, a range, an order), in
+ * the words and shape of a schema failure (validation-issues.ts): the message names the parameter,
+ * what is allowed and what was received, and `details.issues` holds the one issue.
+ */
+export function invalidParameter(
+  part: RequestPart,
+  field: string,
+  received: unknown,
+  allowed: string | Refusal,
+  details: ErrorDetails = {},
+): ApiError {
+  const refusal = typeof allowed === 'string' ? { phrase: `must be ${allowed}`, allowed } : allowed;
+  const issue: ValidationIssue = {
+    field,
+    rule: 'value',
+    message: refusal.phrase,
+    allowed: refusal.allowed,
+    received: shownValue(received),
+  };
+  return new ApiError(400, 'bad_request', issueSentence(part, issue), {
+    in: part,
+    issues: [issue],
+    ...details,
+  });
+}
 
 /** Default code of a status when the error carries none of ours. */
 const CODE_OF_STATUS: Readonly<Record<number, string>> = {
@@ -78,31 +124,7 @@ export function codeOfStatus(status: number): string {
   return CODE_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
 }
 
-interface AjvIssue {
-  readonly keyword?: string;
-  readonly instancePath?: string;
-  readonly message?: string;
-  readonly params?: Record<string, unknown>;
-}
-
-/** One entry per ajv issue: the offending field (dotted path), the rule and ajv's message. */
-export function validationIssues(
-  issues: readonly AjvIssue[],
-): { field: string; rule: string; message: string }[] {
-  return issues.map((v) => {
-    const path = (v.instancePath ?? '')
-      .split('/')
-      .slice(1)
-      .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-    const p = v.params ?? {};
-    if (v.keyword === 'required' && typeof p.missingProperty === 'string') path.push(p.missingProperty);
-    if (v.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string')
-      path.push(p.additionalProperty);
-    const field = path.join('.');
-    const message = v.keyword === 'additionalProperties' ? 'is not allowed' : (v.message ?? 'is invalid');
-    return { field, rule: v.keyword ?? 'invalid', message };
-  });
-}
+export { validationIssues, type ValidationIssue } from './validation-issues.ts';
 
 /**
  * @platformatic/kafka's transport failures carry code PLT_KFK_NETWORK (its TimeoutError too) or
@@ -198,9 +220,7 @@ export function toApiError(err: unknown, requestId: string): MappedError {
       status: 400,
       body: {
         error: 'validation_failed',
-        message: first
-          ? `${where}${first.field === '' ? '' : ` field "${first.field}"`} ${first.message}`
-          : `invalid ${where}`,
+        message: first ? issueSentence(where, first) : `invalid ${where}`,
         details: { in: where, issues },
       },
       fault: false,

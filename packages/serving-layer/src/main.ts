@@ -1,7 +1,8 @@
 /**
  * Serving-layer process: `pnpm exec tsx packages/serving-layer/src/main.ts`.
  * Loads the configuration, connects Redis, S3 (object cache + catalog reader), DuckDB and a Kafka
- * admin client (readiness only), builds the app and listens on AMI_API_HOST:API_PORT. With
+ * admin client (readiness only), reads the topology (AMI_TOPOLOGY_FILE, the file the speed layer and
+ * the batch worker read), builds the app and listens on AMI_API_HOST:API_PORT. With
  * AMI_API_DEV_KEYS=true it prints one fresh key per role on stdout, once. Runs on the service
  * scaffold (@ami/shared/service): SIGTERM/SIGINT close the server (in-flight requests finish), then
  * the clients in reverse order of opening, and exit 0 (within AMI_SHUTDOWN_GRACE_S, else exit 1).
@@ -22,6 +23,7 @@ import {
 } from '@ami/shared/clients';
 import { ConfigError, readSettings, type SettingsOf } from '@ami/shared/config';
 import { runService, type ServiceContext } from '@ami/shared/service';
+import { topologySettings } from '@ami/shared/topology-file';
 import { createMetricsRegistry } from '@ami/shared/metrics';
 import { alertEngineSettings, speedLayerSettings } from '@ami/speed-layer';
 import {
@@ -37,6 +39,7 @@ import { generateDevKeys, KeyStore, readKeyFile, type ApiKeyEntry, type DevKey }
 import { catalogCheck, redisCheck, type ReadinessCheck } from './plugins/readiness.ts';
 import type { ServingDeps } from './routes/context.ts';
 import { loadServingSettings, type ServingSettings } from './settings.ts';
+import { TopologyFile } from './topology.ts';
 
 /**
  * The serving layer's start, top to bottom: its settings, the API keys and the pseudonym secret,
@@ -55,10 +58,11 @@ async function start(ctx: ServiceContext): Promise<void> {
   const admin = openKafkaAdmin(ctx);
   const partitions = await readsPartitionsOrDefault(ctx, admin);
   const jobs = openBatchJobs(ctx);
+  const topology = await loadTopology(ctx);
 
   const readiness = readinessChecks(storage, admin);
   const app = await buildApp({
-    deps: servingDeps({ config, storage, keyPrefix, partitions, jobs, pseudonymSecret }),
+    deps: servingDeps({ config, storage, keyPrefix, partitions, jobs, pseudonymSecret, topology }),
     routes: featureRoutes,
     keys: new KeyStore(keys.entries),
     settings: { ...settings, pseudonymSecret },
@@ -191,6 +195,23 @@ function openBatchJobs({ config, onClose }: ServiceContext): BatchJobs {
   return jobs;
 }
 
+/**
+ * The topology of AMI_TOPOLOGY_FILE, read once now (a bad file stops the start, naming its line) and
+ * re-read when it changes; undefined (with a warning) when the variable is empty.
+ */
+async function loadTopology({ logger }: ServiceContext): Promise<TopologyFile | undefined> {
+  const { topologyFile } = readSettings(topologySettings);
+  if (topologyFile === '') {
+    logger.warn(
+      'AMI_TOPOLOGY_FILE not set: POST /v1/edits answers 503, billing cannot tell an unknown service point before its period is final',
+    );
+    return undefined;
+  }
+  const topology = new TopologyFile(topologyFile);
+  await topology.load();
+  return topology;
+}
+
 /** Redis, S3 and the catalog are required for /ready; Kafka (only the partition count) is not. */
 function readinessChecks({ redis, s3, bucket, catalog }: Storage, admin: KafkaAdmin): ReadinessCheck[] {
   return [
@@ -221,6 +242,7 @@ interface DepsSources {
   readonly partitions: number;
   readonly jobs: BatchJobs;
   readonly pseudonymSecret: string;
+  readonly topology: TopologyFile | undefined;
 }
 
 /** What the routes use: the clients, the other layers' key prefixes and the edit store. */
@@ -231,6 +253,7 @@ function servingDeps({
   partitions,
   jobs,
   pseudonymSecret,
+  topology,
 }: DepsSources): ServingDeps {
   const { redis, catalog, db, s3, bucket } = storage;
   return {
@@ -240,6 +263,7 @@ function servingDeps({
     timeZone: config.connection.timeZone,
     realtimePrefix: keyPrefix,
     partitions,
+    partitioner: config.topics.partitioner,
     now: Date.now,
     s3,
     bucket,
@@ -254,6 +278,7 @@ function servingDeps({
     }),
     alertKeyPrefix: readSettings({ keyPrefix: alertEngineSettings.keyPrefix }).keyPrefix,
     pseudonymise: createPseudonymiser(pseudonymSecret),
+    ...(topology !== undefined ? { topology } : {}),
   };
 }
 

@@ -301,6 +301,99 @@ describe('alert routes on Redis + MinIO', () => {
       }
     });
 
+    it('reports truncated and total, and pages with next_cursor until every alert was seen', async () => {
+      // found by a utility's own test: 217 open alerts, the default limit of 100, truncated false
+      const ids = (r: { body: AlertsResponse }) => r.body.alerts.map((a) => a.alert.id);
+      const first = await list('?status=open&limit=1');
+      expect(first.body).toMatchObject({ count: 1, total: 2, total_exact: true, truncated: true });
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+      const second = await list(`?status=open&limit=1&cursor=${first.body.next_cursor}`);
+      expect(second.body).toMatchObject({ count: 1, total: 1, truncated: false, next_cursor: null });
+      expect([...ids(first), ...ids(second)]).toEqual([crit.id, ev.id]);
+      expect((await list('?status=open')).body).toMatchObject({
+        count: 2,
+        total: 2,
+        truncated: false,
+        next_cursor: null,
+      });
+
+      // the history (4 transitions): a page of 3, then the last one
+      const whole = await list('?status=all');
+      expect(whole.body).toMatchObject({ count: 4, total: 4, total_exact: true, truncated: false });
+      const h1 = await list('?status=all&limit=3');
+      expect(h1.body).toMatchObject({ count: 3, total: 4, total_exact: true, truncated: true });
+      const h2 = await list(`?status=all&limit=3&cursor=${h1.body.next_cursor}`);
+      expect(h2.body).toMatchObject({ count: 1, total: 1, truncated: false, next_cursor: null });
+      expect([...h1.body.alerts, ...h2.body.alerts]).toEqual(whole.body.alerts);
+
+      // a cursor pages the status it was made for, and only a cursor of ours is one
+      for (const q of [
+        `?status=cleared&cursor=${h1.body.next_cursor}`,
+        `?status=open&cursor=${h1.body.next_cursor}`,
+        '?status=all&cursor=bm90LWEtY3Vyc29y',
+        '?status=all&cursor=!!',
+      ]) {
+        const bad = await api.app.inject({ method: 'GET', url: `/v1/alerts${q}`, headers: dashboard() });
+        expect(bad.statusCode, q).toBe(400);
+        expect(bad.json<{ message: string }>().message, q).toMatch(
+          /^query parameter "cursor" must be .*; received /,
+        );
+      }
+    });
+
+    it('bounds the history scan: total is then a lower bound and next_cursor continues the scan', async () => {
+      const bounded = await buildTestApi({
+        deps: { ...t.deps, alertKeyPrefix: alertPrefix },
+        routes: [createAlertsRoutes({ maxHistoryScan: 2 })],
+      });
+      try {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        const pages: Pick<AlertsResponse, 'count' | 'total' | 'total_exact' | 'truncated'>[] = [];
+        do {
+          const res: Awaited<ReturnType<typeof bounded.app.inject>> = await bounded.app.inject({
+            method: 'GET',
+            url: `/v1/alerts?status=cleared${cursor === null ? '' : `&cursor=${cursor}`}`,
+            headers: { 'x-api-key': bounded.keys.dashboard },
+          });
+          const body: AlertsResponse = res.json<AlertsResponse>();
+          const { count, total, total_exact, truncated } = body;
+          pages.push({ count, total, total_exact, truncated });
+          seen.push(...body.alerts.map((a) => a.alert.id));
+          cursor = body.next_cursor;
+        } while (cursor !== null && pages.length < 10);
+        // 4 entries read 2 at a time: [clear v1, open crit] [open ev, open v1] [end]
+        expect(pages).toEqual([
+          { count: 1, total: 1, total_exact: false, truncated: true },
+          { count: 0, total: 0, total_exact: false, truncated: true },
+          { count: 0, total: 0, total_exact: true, truncated: false },
+        ]);
+        expect(seen).toEqual([v1.id]);
+      } finally {
+        await bounded.app.close();
+      }
+    });
+
+    it('answers a since outside the supported instants with 400 naming the range', async () => {
+      // since=0001-01-02 passed as a negative stream id to XREVRANGE: Redis refused it, the API answered 500
+      for (const [since, status] of [
+        ['0001-01-02T00:00:00Z', 'all'],
+        ['0001-01-02T00:00:00Z', 'open'],
+        ['9999-06-01T00:00:00Z', 'cleared'],
+      ] as const) {
+        const res = await api.app.inject({
+          method: 'GET',
+          url: `/v1/alerts?status=${status}&since=${encodeURIComponent(since)}`,
+          headers: dashboard(),
+        });
+        expect(res.statusCode, since).toBe(400);
+        expect(res.json<{ message: string }>().message).toBe(
+          'query parameter "since" must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z; ' +
+            `received "${since}"`,
+        );
+      }
+    });
+
     it('answers 503 without an alert store', async () => {
       const bare = await buildTestApi({ deps: t.deps, routes: [createAlertsRoutes()] });
       try {

@@ -8,7 +8,8 @@
  * Other daily/monthly views carry a tiny placeholder file (the watermark needs every view of a day).
  * Checks JSON values (kWh from integer Wh, kW demand, versions, watermark), CSV (header, RFC 4180
  * quoting, same figures), Parquet read back with DuckDB, 409 naming exactly the unpublished days, 404
- * for an unknown service point and JSON 4xx for bad parameters.
+ * for an unknown service point — with a topology, also in a period that is not final — and JSON 4xx
+ * naming every bad parameter.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogPublisher, type PartitionInput } from '@ami/batch-layer/catalog';
 import { DAILY_VIEWS, MONTHLY_VIEWS, datePartition, monthPartition } from '@ami/shared/catalog';
 import { sqlPath, withConnection } from '@ami/shared/clients';
+import type { TopologyRow } from '@ami/shared/contracts';
 import { localDatesOfMonth, localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { billingRoutes, type BillingDeterminantsResponse } from '../src/routes/billing.ts';
+import { topologyOfRows } from '../src/topology.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 import { deletePrefix } from './support/catalog.ts';
 
@@ -339,6 +342,61 @@ describe('billing determinants route on MinIO + DuckDB', () => {
     expect(apr.json<{ details: { missing_days: string[] } }>().details.missing_days).toHaveLength(30);
   });
 
+  it('answers 404 for a service point the topology does not know in the period, final or not', async () => {
+    // found by a utility's own test: an unknown service point answered 409 while its period was not final
+    const row = (sp: string, validFrom: string, validTo: string | null): TopologyRow => ({
+      meter_id: `M-${sp}`,
+      service_point_id: sp,
+      customer_id: `C-${sp}`,
+      transformer_id: 'TX-1',
+      feeder_id: 'FDR-1',
+      substation_id: 'SUB-1',
+      region: 'R1',
+      segment: 'residential',
+      tariff: 'flat',
+      prosumer: false,
+      valid_from: validFrom,
+      valid_to: validTo,
+    });
+    const topology = topologyOfRows([
+      row('SP-A', '2025-01-01T00:00:00Z', null),
+      row('SP-B', '2025-01-01T00:00:00Z', null),
+      row('SP-C', '2025-01-01T00:00:00Z', null),
+      row('SP-OLD', '2025-01-01T00:00:00Z', '2026-02-15T00:00:00Z'),
+    ]);
+    const withTopology = await buildTestApi({ deps: { ...deps.deps, topology }, routes: [billingRoutes] });
+    const status = async (q: string) =>
+      (
+        await withTopology.app.inject({
+          method: 'GET',
+          url: `/v1/billing/determinants?${q}`,
+          headers: { 'x-api-key': withTopology.keys.billing },
+        })
+      ).statusCode;
+    try {
+      expect(await status('period=2026-03&servicePointId=SP-NOPE')).toBe(404);
+      expect(await status('period=2026-03&servicePointId=SP-OLD')).toBe(404);
+      expect(await status('period=2026-03&servicePointId=SP-A')).toBe(409);
+      expect(await status('period=2026-03')).toBe(409);
+      expect(await status('period=2026-02&servicePointId=SP-NOPE&format=csv')).toBe(404);
+      expect(await status('period=2026-02&servicePointId=SP-C')).toBe(200);
+      // known to the topology in February, but without a row in the final period's view
+      expect(await status('period=2026-02&servicePointId=SP-OLD')).toBe(404);
+    } finally {
+      await withTopology.app.close();
+    }
+  });
+
+  it('answers a period outside the supported years with 400 naming the range', async () => {
+    for (const period of ['9999-12', '0001-06', '0000-01']) {
+      const res = await get(`/v1/billing/determinants?period=${period}`);
+      expect(res.statusCode, period).toBe(400);
+      expect(res.json<{ message: string }>().message, period).toBe(
+        `query parameter "period" must be a month from 0002-01 to 9998-12; received "${period}"`,
+      );
+    }
+  });
+
   it('answers JSON 4xx for every bad parameter and role', async () => {
     const bad = [
       '/v1/billing/determinants',
@@ -357,6 +415,14 @@ describe('billing determinants route on MinIO + DuckDB', () => {
       expect(res.statusCode, url).toBe(400);
       expect(res.headers['content-type'], url).toMatch(/^application\/json/);
       expect(Object.keys(res.json<object>()).sort(), url).toEqual(['details', 'error', 'message']);
+      const param = url.includes('other=1')
+        ? 'other'
+        : url.includes('format=xml')
+          ? 'format'
+          : url.includes('servicePointId')
+            ? 'servicePointId'
+            : 'period';
+      expect(res.json<{ message: string }>().message, url).toContain(`query parameter "${param}"`);
     }
     expect((await get('/v1/billing/determinants?period=2026-02', 'analyst')).statusCode).toBe(403);
   });

@@ -51,7 +51,7 @@ const ivCells = (date: string, wh: number): AuthoritativeMeterCell[] => {
 };
 const reads = (startMs: number, endMs: number, wh: number): ProvisionalMeterInterval[] => {
   const out: ProvisionalMeterInterval[] = [];
-  for (let s = startMs; s < endMs; s += Q) out.push({ startMs: s, wh });
+  for (let s = startMs; s < endMs; s += Q) out.push({ startMs: s, wh, estimated: false });
   return out;
 };
 const coverageOf = (days: readonly string[]) => publishedCoverage(publishedDaysFrom(days), TZ);

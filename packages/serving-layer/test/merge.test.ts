@@ -56,7 +56,7 @@ const dayCell = (date: string, wh: number, extra: Partial<Record<'estimated' | '
 /** Realtime reads for every interval of [startMs, endMs), `wh` each. */
 const reads = (startMs: number, endMs: number, wh: number): ProvisionalMeterInterval[] => {
   const out: ProvisionalMeterInterval[] = [];
-  for (let s = startMs; s < endMs; s += Q) out.push({ startMs: s, wh });
+  for (let s = startMs; s < endMs; s += Q) out.push({ startMs: s, wh, estimated: false });
   return out;
 };
 
@@ -98,11 +98,12 @@ describe('meter merge, 15m', () => {
       watermarkMs: w,
       // the batch estimated the last interval of the day; a cell after the watermark is ignored
       authoritative: [iv(w - 2 * Q, 110), iv(w - Q, 95, 'E'), iv(w, 999_999)],
-      // realtime: a read before the watermark is ignored, the second interval after it has none
+      // realtime: a read before the watermark is ignored, the second interval after it has none, the
+      // third is a head-end estimate
       provisional: [
-        { startMs: w - Q, wh: 777 },
-        { startMs: w, wh: 120 },
-        { startMs: w + 2 * Q, wh: 130 },
+        { startMs: w - Q, wh: 777, estimated: false },
+        { startMs: w, wh: 120, estimated: false },
+        { startMs: w + 2 * Q, wh: 130, estimated: true },
       ],
     });
     expect(points.map((p) => [p.status, p.wh])).toEqual([
@@ -115,6 +116,7 @@ describe('meter merge, 15m', () => {
     expect(points[1]!.quality).toEqual({ actual: 0, estimated: 1, edited: 0, missing: 0, outage: 0 });
     expect(points[2]!.quality).toEqual({ actual: 1, estimated: 0, edited: 0, missing: 0, outage: 0 });
     expect(points[3]!.quality).toEqual({ actual: 0, estimated: 0, edited: 0, missing: 1, outage: 0 });
+    expect(points[4]!.quality).toEqual({ actual: 0, estimated: 1, edited: 0, missing: 0, outage: 0 });
   });
 
   it('takes nothing from the realtime view before the watermark, even when the batch lacks the interval', () => {
@@ -123,7 +125,7 @@ describe('meter merge, 15m', () => {
       buckets: seriesBuckets(w - Q, w, '15m', TZ),
       watermarkMs: w,
       authoritative: [],
-      provisional: [{ startMs: w - Q, wh: 50 }],
+      provisional: [{ startMs: w - Q, wh: 50, estimated: false }],
     });
     expect(points).toEqual([
       {
@@ -151,9 +153,9 @@ describe('meter merge, 1h', () => {
         iv(hour + 2 * Q, 5000), // after the watermark: the realtime view answers
       ],
       provisional: [
-        { startMs: hour + Q, wh: 7000 }, // before the watermark: the batch answers
-        { startMs: hour + 2 * Q, wh: 30 },
-        { startMs: hour + 3 * Q, wh: 40 },
+        { startMs: hour + Q, wh: 7000, estimated: true }, // before the watermark: the batch answers
+        { startMs: hour + 2 * Q, wh: 30, estimated: false },
+        { startMs: hour + 3 * Q, wh: 40, estimated: true }, // a head-end estimate
       ],
     });
     expect(points[0]).toMatchObject({ status: 'authoritative', wh: 40 });
@@ -163,7 +165,7 @@ describe('meter merge, 1h', () => {
       endMs: hour + HOUR_MS,
       status: 'provisional',
       wh: 170,
-      quality: { actual: 2, estimated: 0, edited: 1, missing: 1, outage: 0 },
+      quality: { actual: 1, estimated: 1, edited: 1, missing: 1, outage: 0 },
     });
   });
 
@@ -348,8 +350,8 @@ describe('meter merge guards', () => {
         watermarkMs: null,
         authoritative: [],
         provisional: [
-          { startMs: d.startMs, wh: 1 },
-          { startMs: d.startMs, wh: 1 },
+          { startMs: d.startMs, wh: 1, estimated: false },
+          { startMs: d.startMs, wh: 1, estimated: false },
         ],
       }),
     ).toThrow(/twice/);

@@ -2,8 +2,10 @@
  * Edits, jobs and reconciliation routes through the whole app on real Redis, MinIO and BullMQ:
  * an EditStore on a unique S3 prefix (dirty marks on a unique Redis prefix), BatchJobs on a unique
  * queue (no worker: jobs stay queued, which is what the routes report), reconciliation reports
- * stored in S3 under a unique prefix. Checks stored records, the rebuild job with cause 'edit' in
- * the queue, 400s with the store's codes, backfill progress, 404s and JSON 4xx for bad parameters.
+ * stored in S3 under a unique prefix, a topology held in memory. Checks stored records, the rebuild
+ * job with cause 'edit' in the queue, 400s with the store's codes, 422 for a meter the topology does
+ * not know (nothing stored), backfill progress, every listed job id answered by GET /v1/jobs/{id}
+ * (BullMQ scheduler runs `repeat:…` included), 404s and JSON 4xx for bad parameters.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,7 @@ import {
   validateReconciliationReport,
   type EditRecord,
   type ReconciliationReport,
+  type TopologyRow,
 } from '@ami/shared/contracts';
 import { addLocalDays, localDate, localDayBounds } from '@ami/shared/time';
 import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
@@ -27,8 +30,27 @@ import { editsRoutes } from '../src/routes/edits.ts';
 import { jobsRoutes } from '../src/routes/jobs.ts';
 import { reconciliationRoutes } from '../src/routes/reconciliation.ts';
 import type { Role } from '../src/routes/context.ts';
+import { topologyOfRows } from '../src/topology.ts';
 import { buildTestApi, realDeps, type TestApi, type TestDeps } from './support/app.ts';
 import { deletePrefix } from './support/catalog.ts';
+
+/** A topology version of `meterId` over [validFrom, validTo). */
+function topologyRow(meterId: string, validFrom: string, validTo: string | null = null): TopologyRow {
+  return {
+    meter_id: meterId,
+    service_point_id: `SP-${meterId}`,
+    customer_id: `C-${meterId}`,
+    transformer_id: 'TX-1',
+    feeder_id: 'FDR-1',
+    substation_id: 'SUB-1',
+    region: 'R1',
+    segment: 'residential',
+    tariff: 'flat',
+    prosumer: false,
+    valid_from: validFrom,
+    valid_to: validTo,
+  };
+}
 
 describe('edits, jobs and reconciliation routes on Redis + MinIO + BullMQ', () => {
   const config = integrationConfig();
@@ -66,8 +88,21 @@ describe('edits, jobs and reconciliation routes on Redis + MinIO + BullMQ', () =
       timeZone: tz,
       dirtyDays: new DirtyDays(deps.deps.redis, id),
     });
+    const topology = topologyOfRows([
+      topologyRow('MTR-EDIT-1', '2000-01-01T00:00:00Z'),
+      topologyRow('MTR-EDIT-2', '2000-01-01T00:00:00Z'),
+      topologyRow('MTR-GONE', '2000-01-01T00:00:00Z', '2001-01-01T00:00:00Z'),
+    ]);
     api = await buildTestApi({
-      deps: { ...deps.deps, s3: deps.s3, bucket: deps.bucket, reconciliationPrefix: prefix, jobs, edits },
+      deps: {
+        ...deps.deps,
+        s3: deps.s3,
+        bucket: deps.bucket,
+        reconciliationPrefix: prefix,
+        jobs,
+        edits,
+        topology,
+      },
       routes: [editsRoutes, jobsRoutes, reconciliationRoutes],
     });
   });
@@ -176,6 +211,65 @@ describe('edits, jobs and reconciliation routes on Redis + MinIO + BullMQ', () =
       isJsonError(text);
     });
 
+    it('answers 422 for a meter the topology does not know at the interval, and stores nothing', async () => {
+      // found by a utility's own test: such an edit answered 201, was stored and changed nothing
+      const start = new Date(localDayBounds(yesterday, tz).startMs).toISOString();
+      for (const [meter, why] of [
+        ['MTR-NOBODY', 'is not in the topology'],
+        ['MTR-GONE', 'has no topology version active at'],
+      ] as const) {
+        const res = await send('POST', '/v1/edits', 'editor', {
+          meter_id: meter,
+          interval_start: start,
+          wh: 5,
+          reason: 'typo in the meter id',
+        });
+        expect(res.statusCode, meter).toBe(422);
+        isJsonError(res);
+        const body = res.json<{ error: string; message: string; details: object }>();
+        expect(body.error).toBe('unknown_meter');
+        expect(body.message).toContain('"meter_id"');
+        expect(body.message).toContain(why);
+        expect(body.message).toContain(`received "${meter}"`);
+        expect(body.details).toMatchObject({ field: 'meter_id', meter_id: meter, interval_start: start });
+        const list = await send(
+          'GET',
+          `/v1/edits?meterId=${meter}&from=${yesterday}&to=${yesterday}`,
+          'editor',
+        );
+        expect(list.json<{ edits: EditRecord[] }>().edits).toEqual([]);
+      }
+    });
+
+    it('answers 503 without a topology: an edit cannot be checked', async () => {
+      const bare = await buildTestApi({
+        deps: {
+          ...deps.deps,
+          jobs,
+          edits: new EditStore({
+            s3: deps.s3,
+            bucket: deps.bucket,
+            prefix,
+            timeZone: tz,
+            dirtyDays: new DirtyDays(deps.deps.redis, id),
+          }),
+        },
+        routes: [editsRoutes],
+      });
+      try {
+        const res = await bare.app.inject({
+          method: 'POST',
+          url: '/v1/edits',
+          headers: { 'x-api-key': bare.keys.editor },
+          payload: { meter_id: 'MTR-EDIT-1', interval_start: '2026-01-01T00:00:00Z', wh: 1, reason: 'x' },
+        });
+        expect(res.statusCode).toBe(503);
+        expect(res.json<{ details: object }>().details).toEqual({ dependency: 'topology' });
+      } finally {
+        await bare.app.close();
+      }
+    });
+
     it('answers JSON 400 for bad listing parameters', async () => {
       for (const q of [
         'meterId=M1&from=2026-01-02&to=2026-01-01',
@@ -237,6 +331,27 @@ describe('edits, jobs and reconciliation routes on Redis + MinIO + BullMQ', () =
         name: 'build-day',
         data: { date: addLocalDays(yesterday, -10), cause: 'backfill' },
       });
+    });
+
+    it('looks up every job id GET /v1/jobs lists, BullMQ scheduler runs included', async () => {
+      // found by a utility's own test: ids like repeat:relay-restatements:<ms> were refused by the pattern
+      await jobs.queue.upsertJobScheduler(
+        'relay-restatements',
+        { every: 3_600_000 },
+        {
+          name: 'relay-restatements',
+          data: {},
+        },
+      );
+      const list = await send('GET', '/v1/jobs?limit=100', 'operator');
+      expect(list.statusCode).toBe(200);
+      const ids = list.json<{ jobs: { id: string }[] }>().jobs.map((j) => j.id);
+      expect(ids.some((jobId) => jobId.startsWith('repeat:relay-restatements:'))).toBe(true);
+      for (const jobId of ids) {
+        const res = await send('GET', `/v1/jobs/${encodeURIComponent(jobId)}`, 'operator');
+        expect(res.statusCode, jobId).toBe(200);
+        expect(res.json<{ id: string }>().id).toBe(jobId);
+      }
     });
 
     it('answers JSON 4xx for bad ranges, bodies and unknown jobs', async () => {

@@ -31,12 +31,21 @@ describe('parseSeriesQuery', () => {
   it('rejects impossible instants and from ≥ to with 400', () => {
     expect(
       err(() => parseSeriesQuery({ from: '2026-02-30T00:00:00Z', to: '2026-03-01T00:00:00Z', step: '1d' })),
-    ).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^from is not/) as unknown });
+    ).toMatchObject({
+      statusCode: 400,
+      message:
+        'query parameter "from" must be an ISO-8601 instant with offset (Z or ±HH:MM), e.g. ' +
+        '2026-03-01T00:00:00+01:00 naming a real date and time; received "2026-02-30T00:00:00Z"',
+    });
     expect(
       err(() =>
         parseSeriesQuery({ from: '2026-03-01T00:00:00Z', to: '2026-03-01T01:00:00+01:00', step: '15m' }),
       ),
-    ).toMatchObject({ statusCode: 400, message: 'from must be before to' });
+    ).toMatchObject({
+      statusCode: 400,
+      message:
+        'query parameter "to" must be after "from" (2026-03-01T00:00:00Z); received "2026-03-01T01:00:00+01:00"',
+    });
   });
 
   it('rejects instants outside years 0002–9998 with 400 naming the allowed range', () => {
@@ -51,8 +60,12 @@ describe('parseSeriesQuery', () => {
       expect(e).toMatchObject({
         statusCode: 400,
         message: expect.stringMatching(
-          new RegExp(`^${bad} must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z`),
+          new RegExp(
+            `^query parameter "${bad}" must be at or after 0002-01-01T00:00:00Z and before ` +
+              '9999-01-01T00:00:00Z; received "[0-9]{4}-',
+          ),
         ) as unknown,
+        details: { in: 'querystring', issues: [{ field: bad }] },
       });
     }
     expect(
@@ -75,7 +88,9 @@ describe('parseSeriesQuery', () => {
       expect(parseSeriesQuery({ from, to: ok, step }).step).toBe(step);
       const e = err(() => parseSeriesQuery({ from, to: over, step }));
       expect(e.statusCode).toBe(400);
-      expect(e.message).toBe(`step ${step} allows at most ${days} days between from and to`);
+      expect(e.message).toBe(
+        `query parameter "to" must be at most ${days} days after "from" with step ${step}; received "${over}"`,
+      );
     }
   });
 });

@@ -371,7 +371,9 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
       `/v1/meters/M1/series?${q('2026-01-01T00:00:00+01:00', '2026-03-01T00:00:00+01:00', '15m')}`,
     );
     expect(long.status).toBe(400);
-    expect(long.body.message).toMatch(/step 15m allows at most 31 days/);
+    expect(long.body.message).toMatch(
+      /^query parameter "to" must be at most 31 days after "from" with step 15m/,
+    );
     // out-of-range instants answered 500 (RangeError) before: 400 on both series routes, edges served
     for (const [from, to] of [
       ['9999-12-31T00:00:00Z', '9999-12-31T12:00:00Z'],
@@ -381,7 +383,7 @@ describe('series routes on Redis + MinIO + DuckDB', () => {
         const r = await get<{ message: string }>(`${path}?${q(from, to, '1h')}`);
         expect(r.status, `${path} ${from}`).toBe(400);
         expect(r.body.message).toMatch(
-          /^from must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z/,
+          /^query parameter "from" must be at or after 0002-01-01T00:00:00Z and before 9999-01-01T00:00:00Z/,
         );
       }
     }

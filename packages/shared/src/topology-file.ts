@@ -33,7 +33,7 @@ export async function loadTopologyFile(path: string): Promise<TopologyIndex> {
 export const topologySettings = {
   topologyFile: setting(
     'AMI_TOPOLOGY_FILE',
-    'Topology JSONL (SPEC 3.4 rows, e.g. the simulator output); the speed layer runs without one (no UNKNOWN_METER check, no substation/region aggregates), the batch worker requires it',
+    'Topology JSONL (SPEC 3.4 rows, e.g. the simulator output); the speed layer runs without one (no UNKNOWN_METER check, no substation/region aggregates), the batch worker requires it, the API needs it for edits (unknown meters are refused) and billing (unknown service points are 404)',
     '',
     parse.string(),
   ),

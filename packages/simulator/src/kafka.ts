@@ -4,12 +4,14 @@
  * stderr; and uploads the topology to object storage for the layers to load.
  *
  * The producer is the platform's (@platformatic/kafka through `createKafka`): `PartitionedSender`
- * places each message itself and keeps one produce call in flight per partition (see there).
+ * places each message itself, by the configured head-end partitioner (AMI_KAFKA_PARTITIONER, so
+ * the speed layer finds every meter where it expects it, whichever rule is set), and keeps one
+ * produce call in flight per partition (see there).
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createKafka, createS3, sendGroups, type KafkaProducer } from '@ami/shared/clients';
 import type { AmiConfig } from '@ami/shared/config';
-import { partitionForKey } from '@ami/shared/partitioner';
+import { DEFAULT_PARTITIONER, partitionForKey, type Partitioner } from '@ami/shared/partitioner';
 import type { MessageSink } from './sink.ts';
 import { topologyJsonl, type Fleet } from './topology.ts';
 
@@ -167,8 +169,10 @@ interface PlacedMessage {
 /**
  * @platformatic/kafka as a BatchSender, in order per partition with several requests in flight.
  *
- * Each message is placed here by `partitionForKey` (the Java client's rule, the same as the
- * producer's `compatibilityPartitioner`), and each partition's produce calls form a chain: a
+ * Each message is placed here by `partitionForKey` with the configured partitioner
+ * (AMI_KAFKA_PARTITIONER: by default murmur2, the Java client's rule and the producer's
+ * `compatibilityPartitioner`; crc32 or fnv1a to play a librdkafka or Sarama head-end on its
+ * defaults), and each partition's produce calls form a chain: a
  * partition has one call in flight at a time while the other partitions' calls run alongside, so
  * a meter's messages reach the log in the order they were sent, whatever the number of batches
  * in flight, the acks, the retries or the order in which the client's callbacks fire. We do not
@@ -189,6 +193,8 @@ export class PartitionedSender implements BatchSender {
     private readonly producer: KafkaProducer,
     /** Partition count of each topic this sender produces to. */
     private readonly partitions: ReadonlyMap<string, number>,
+    /** The rule messages are placed by (AMI_KAFKA_PARTITIONER). */
+    private readonly partitioner: Partitioner = DEFAULT_PARTITIONER,
   ) {}
 
   /** Opens the platform's producer and reads the partition counts of `topics` (all must exist). */
@@ -207,7 +213,7 @@ export class PartitionedSender implements BatchSender {
         if (n < 1) throw new Error(`topic ${topic} does not exist`);
         partitions.set(topic, n);
       }
-      return new PartitionedSender(producer, partitions);
+      return new PartitionedSender(producer, partitions, config.topics.partitioner);
     } catch (err) {
       await producer.close().catch(() => undefined);
       throw err;
@@ -220,7 +226,7 @@ export class PartitionedSender implements BatchSender {
     const byPartition: PlacedMessage[][] = Array.from({ length: n }, () => []);
     for (let i = 0; i < keys.length; i++) {
       const key = Buffer.from(keys[i] ?? '', 'utf8');
-      const partition = partitionForKey(key, n);
+      const partition = partitionForKey(key, n, this.partitioner);
       byPartition[partition]?.push({ topic, key, value: Buffer.from(values[i] ?? '', 'utf8'), partition });
     }
     const calls: Promise<void>[] = [];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_SEND_BYTES, type KafkaProducer } from '@ami/shared/clients';
-import { partitionForKey } from '@ami/shared/partitioner';
+import { PARTITIONERS, partitionForKey, type Partitioner } from '@ami/shared/partitioner';
 import { KafkaSink, PartitionedSender } from '../src/kafka.ts';
 
 interface Sent {
@@ -65,13 +65,14 @@ const METERS = Array.from({ length: 40 }, (_, i) => `MTR-${String(i + 1).padStar
 /** Values of 4 kB: a batch of 500 holds ≈ 650 kB per partition, more than one call of 900 KiB. */
 const value = (meter: string, seq: number): string => `${meter}#${seq}#`.padEnd(4_000, 'x');
 
-function sinkOver(producer: FakeProducer, batchSize: number): KafkaSink {
+function sinkOver(producer: FakeProducer, batchSize: number, partitioner?: Partitioner): KafkaSink {
   const sender = new PartitionedSender(
     producer as unknown as KafkaProducer,
     new Map([
       ['reads', PARTITIONS],
       ['events', 1],
     ]),
+    partitioner,
   );
   return new KafkaSink(sender, 'reads', 'events', { batchSize, maxInFlight: 4 });
 }
@@ -113,6 +114,23 @@ describe('KafkaSink over PartitionedSender', () => {
     expect(events).toHaveLength(Math.ceil(12_000 / 7));
     const eventSeqs = events.map((m) => (JSON.parse(m.value) as { seq: number }).seq);
     expect(eventSeqs).toEqual([...eventSeqs].sort((a, b) => a - b));
+  });
+
+  it('places each message by the configured partitioner (AMI_KAFKA_PARTITIONER), so the speed layer finds it', async () => {
+    for (const partitioner of PARTITIONERS) {
+      const producer = new FakeProducer();
+      const sink = sinkOver(producer, 100, partitioner);
+      for (const meter of METERS) sink.read(meter, value(meter, 0));
+      await sink.close();
+      const reads = producer.written.filter((m) => m.topic === 'reads');
+      expect(reads).toHaveLength(METERS.length);
+      for (const m of reads) expect(m.partition).toBe(partitionForKey(m.key, PARTITIONS, partitioner));
+    }
+    // the rules really differ on these meters, so the check above tells them apart
+    const differ = METERS.filter(
+      (m) => partitionForKey(m, PARTITIONS, 'crc32') !== partitionForKey(m, PARTITIONS),
+    );
+    expect(differ.length).toBeGreaterThan(10);
   });
 
   it('after a failed call sends nothing more to its partition, fails the run and closes the producer', async () => {

@@ -73,6 +73,7 @@ async function start({ config, logger, onClose }: ServiceContext): Promise<Servi
           settings: alertSettings,
           viewKeyPrefix: settings.keyPrefix,
           numPartitions: Math.max(1, readsPartitions),
+          partitioner: config.topics.partitioner,
           timeZone: config.connection.timeZone,
           registry,
           logger,

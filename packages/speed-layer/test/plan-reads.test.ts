@@ -3,10 +3,13 @@
  * valid read produced with a key other than its meter_id (no key, an empty or another key) landed
  * on another partition and was applied there — under keys the serving layer never reads for that
  * meter, and, when the same interval also came on the meter's partition, counted twice in the
- * transformer / feeder / region sums (those add up every partition's partial aggregates).
+ * transformer / feeder / region sums (those add up every partition's partial aggregates). And
+ * #17: a read keyed by its meter_id but placed by another producer partitioner than the configured
+ * one (AMI_KAFKA_PARTITIONER) is applied when the setting names that partitioner, and otherwise
+ * dead-lettered with a detail that blames the partitioner, not the key.
  */
 import { describe, expect, it } from 'vitest';
-import { partitionOfMeter } from '@ami/shared/partitioner';
+import { PARTITIONERS, partitionOfMeter, type Partitioner } from '@ami/shared/partitioner';
 import { PartitionWatermarks } from '../src/watermark.ts';
 import { planReadBatch, type InboundMessage, type ReadPlanContext } from '../src/consumer/plan-reads.ts';
 
@@ -43,7 +46,13 @@ const daily = JSON.stringify({
   read_ts: '2026-03-10T00:05:00Z',
 });
 
-function plan(partition: number, key: string | null, value: string, numPartitions?: number) {
+function plan(
+  partition: number,
+  key: string | null,
+  value: string,
+  numPartitions?: number,
+  partitioner?: Partitioner,
+) {
   const messages: InboundMessage[] = [
     { offset: 7n, key: key === null ? null : Buffer.from(key), value: Buffer.from(value) },
   ];
@@ -56,6 +65,7 @@ function plan(partition: number, key: string | null, value: string, numPartition
     validation: { nowMs: NOW, timeZone: TZ },
     topology: undefined,
     ...(numPartitions === undefined ? {} : { numPartitions }),
+    ...(partitioner === undefined ? {} : { partitioner }),
     retentionDays: 7,
     maxMessagesPerChunk: 100,
     watermarks: new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 }),
@@ -100,5 +110,36 @@ describe('planReadBatch: reads on another partition than their meter’s', () =>
     const p = plan((OWNER + 1) % PARTITIONS, null, read);
     expect(p.dlq).toEqual([]);
     expect(p.chunks.flatMap((c) => c.reads)).toHaveLength(1);
+  });
+
+  it('places by the configured partitioner: a meter_id-keyed read is applied on that partitioner’s partition', () => {
+    // a meter the three rules spread over at least two partitions
+    const meter = Array.from({ length: 50 }, (_, i) => `MTR-${String(i + 1).padStart(6, '0')}`).find(
+      (m) => new Set(PARTITIONERS.map((p) => partitionOfMeter(m, PARTITIONS, p))).size > 1,
+    );
+    expect(meter).toBeDefined();
+    const value = read.replace(METER, meter ?? '');
+    for (const partitioner of PARTITIONERS) {
+      const owner = partitionOfMeter(meter ?? '', PARTITIONS, partitioner);
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        const p = plan(partition, meter ?? '', value, PARTITIONS, partitioner);
+        expect(p.chunks.flatMap((c) => c.reads)).toHaveLength(partition === owner ? 1 : 0);
+        expect(p.dlq.map((d) => d.reason)).toEqual(partition === owner ? [] : ['WRONG_PARTITION']);
+      }
+    }
+  });
+
+  it('tells a misplaced meter_id key (another partitioner) from another key in the DLQ detail', () => {
+    const other = (OWNER + 1) % PARTITIONS;
+    const byPartitioner = plan(other, METER, read, PARTITIONS, 'murmur2').dlq[0];
+    expect(byPartitioner?.detail).toContain(
+      `meter ${METER} belongs to partition ${OWNER} of ${PARTITIONS} under the configured partitioner murmur2 (AMI_KAFKA_PARTITIONER), the read arrived on partition ${other}`,
+    );
+    expect(byPartitioner?.detail).toContain('its key is its meter_id');
+    expect(byPartitioner?.key).toBe(METER);
+    expect(plan(other, 'MTR-999999', read, PARTITIONS).dlq[0]?.detail).toContain(
+      'its key is not its meter_id',
+    );
+    expect(plan(other, null, read, PARTITIONS).dlq[0]?.detail).toContain('the message has no key');
   });
 });

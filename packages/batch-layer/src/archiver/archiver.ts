@@ -9,7 +9,8 @@
  * buffered per topic partition; a partition is flushed when it holds AMI_ARCHIVER_FLUSH_ROWS
  * messages, when its oldest message is AMI_ARCHIVER_FLUSH_AGE_S old (a timer, since an idle stream
  * delivers nothing), when the process holds more than AMI_ARCHIVER_MAX_BUFFERED_ROWS (the fullest
- * partition goes first), and on stop. A flush writes one Parquet object per (dataset, kind, local
+ * partition goes first), when a build asks for it (flush-requests.ts, read by the same timer: a
+ * rebuild waits until what was consumed is archived, jobs/archive-gate.ts), and on stop. A flush writes one Parquet object per (dataset, kind, local
  * date), uploads them, marks the dates of valid data dirty in Redis, and only then commits the
  * offset after the last message: at least once into S3. A commit the group refuses (the partition
  * moved in a rebalance) is logged and tolerated: the messages are in S3, and the partition's next
@@ -55,6 +56,7 @@ import type { EventCodeTable } from '@ami/shared/domain';
 import type { Logger } from '@ami/shared/log';
 import type { ArchiverSettings } from './config.ts';
 import { DirtyDays } from './dirty-days.ts';
+import { FlushRequests } from './flush-requests.ts';
 import type { ArchiverMetrics } from './metrics.ts';
 import type { ArchiveKind } from './naming.ts';
 import { ArchiveParquetWriter } from './parquet-writer.ts';
@@ -91,7 +93,7 @@ export interface ArchiverStats {
   rebalances: number;
 }
 
-export type FlushTrigger = 'rows' | 'age' | 'memory' | 'stop';
+export type FlushTrigger = 'rows' | 'age' | 'memory' | 'request' | 'stop';
 
 const CONTENT_TYPE = 'application/vnd.apache.parquet';
 /** Most records handled in one round (about the stream's read-ahead, 4096 records). */
@@ -160,6 +162,7 @@ export class Archiver {
   /** Committed offset (next to consume) per `topic:partition`, as committed by this process. */
   readonly committed = new Map<string, string>();
   readonly dirtyDays: DirtyDays;
+  readonly flushRequests: FlushRequests;
   private readonly writer: ArchiveParquetWriter;
   /** The partitions of the last group join, by `topic:partition`. */
   private readonly owned = new Map<string, OwnedPartition>();
@@ -170,12 +173,15 @@ export class Archiver {
   private consuming: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  /** The flush request acted on last (undefined: none yet). */
+  private flushRequestSeen: string | undefined;
   private running = false;
   private stopping = false;
 
   constructor(private readonly deps: ArchiverDeps) {
     this.now = deps.now ?? Date.now;
     this.dirtyDays = new DirtyDays(deps.redis, deps.settings.dirtyKeyPrefix);
+    this.flushRequests = new FlushRequests(deps.redis, deps.settings.dirtyKeyPrefix);
     this.writer = new ArchiveParquetWriter(deps.db, { zstdLevel: deps.settings.zstdLevel });
   }
 
@@ -222,7 +228,9 @@ export class Archiver {
     this.running = true;
     const tickMs = Math.min(1000, this.deps.settings.flushAgeS * 250);
     this.timer = setInterval(() => {
-      this.sweeping ??= this.sweepAged().finally(() => (this.sweeping = undefined));
+      this.sweeping ??= this.sweepRequested()
+        .then(() => this.sweepAged())
+        .finally(() => (this.sweeping = undefined));
     }, tickMs);
   }
 
@@ -506,6 +514,24 @@ export class Archiver {
       { topic: buf.topic, partition: buf.partition, from: buf.firstOffset, to: buf.lastOffset, why },
       'dropping an unflushed buffer: its messages are consumed again',
     );
+  }
+
+  /**
+   * Flushes every buffer when a build asked for it since the last look (flush-requests.ts). A
+   * request already there at start is acted on too (a flush too many is harmless). Never throws.
+   */
+  private async sweepRequested(): Promise<void> {
+    let latest: string | null;
+    try {
+      latest = await this.flushRequests.latest();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not read the flush request');
+      return;
+    }
+    if (latest === null || latest === this.flushRequestSeen || this.stopping) return;
+    this.flushRequestSeen = latest;
+    this.deps.logger.info({ request: latest, buffered: this.buffered }, 'flush requested by a build');
+    await this.flushAll('request');
   }
 
   /** Flushes the buffers whose oldest message reached the age limit (one sweep at a time). */

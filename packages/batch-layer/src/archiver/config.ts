@@ -41,7 +41,7 @@ export const archiverSettings = {
   ),
   flushAgeS: setting(
     'AMI_ARCHIVER_FLUSH_AGE_S',
-    'Longest a buffered message waits before its partition is flushed (seconds); longer = more reads per meter per file = fewer bytes per read (docs/adr/0006)',
+    'Longest a buffered message waits before its partition is flushed (seconds); longer = more reads per meter per file = fewer bytes per read (docs/adr/0006). A rebuild or backfill does not wait for it: it asks the archiver to flush at once (AMI_BATCH_ARCHIVE_WAIT_S)',
     '3600',
     parse.int(1, 86_400),
   ),

@@ -11,6 +11,7 @@ export {
   type ArchiverSettings,
 } from './config.ts';
 export { DirtyDays, dirtyDaysKey, type DirtyDay } from './dirty-days.ts';
+export { FlushRequests, flushRequestKey } from './flush-requests.ts';
 export { createArchiverMetrics, type ArchiverMetrics } from './metrics.ts';
 export {
   archiveDatePrefix,

@@ -6,7 +6,7 @@
  * recorded on the parent and the other days go on. Progress of the parent = finished children /
  * total, written on the parent by the worker whenever one of its children finishes (and computed
  * live by BatchJobs.getProgress); the parent's own processor runs once every child has finished and
- * fails (without retry) naming the failed days, or returns a summary.
+ * fails (without retry) naming the failed days, or returns a summary with the reads its days found.
  */
 import { Job, UnrecoverableError, type FlowProducer, type JobNode, type Queue } from 'bullmq';
 import { isValidLocalDate, localDatesBetween, localDate } from '@ami/shared/time';
@@ -56,6 +56,27 @@ export interface BackfillSummary {
   readonly to: string;
   readonly days: number;
   readonly built: number;
+  /** Interval reads found in the master dataset over the built days (each child's `reads`). */
+  readonly reads: number;
+  /** Built days in which no read was found (was their history produced and archived?). */
+  readonly daysWithoutReads: readonly string[];
+}
+
+/** Pure: the reads of a backfill's children (BuildDaySummary values; anything else is skipped). */
+export function backfillReads(children: Readonly<Record<string, unknown>>): {
+  reads: number;
+  daysWithoutReads: string[];
+} {
+  let reads = 0;
+  const empty: string[] = [];
+  for (const v of Object.values(children)) {
+    if (typeof v !== 'object' || v === null) continue;
+    const { date, reads: n } = v as { date?: unknown; reads?: unknown };
+    if (typeof n !== 'number' || typeof date !== 'string') continue;
+    reads += n;
+    if (n === 0) empty.push(date);
+  }
+  return { reads, daysWithoutReads: empty.sort() };
 }
 
 /** Adds the flow; returns the parent job id (the same for a repeated call with the same token). */
@@ -133,5 +154,6 @@ export async function processBackfill(job: Job): Promise<BackfillSummary> {
       `backfill ${data.from}..${data.to}: ${counts.failed} of ${counts.total} days failed: ${failedDays.join(', ')}`,
     );
   }
-  return { from: data.from, to: data.to, days: counts.total, built: counts.done };
+  const totals = backfillReads(await job.getChildrenValues());
+  return { from: data.from, to: data.to, days: counts.total, built: counts.done, ...totals };
 }

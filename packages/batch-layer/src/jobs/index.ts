@@ -6,6 +6,7 @@ export * from './definitions.ts';
 export * from './settings.ts';
 export * from './enqueue.ts';
 export * from './day-lock.ts';
+export * from './archive-gate.ts';
 export * from './build-day.ts';
 export * from './sweep.ts';
 export * from './nightly.ts';

@@ -36,6 +36,7 @@ async function start({ config, logger, onClose }: ServiceContext): Promise<void>
     logger,
     relay: runtime.relay,
     reconcile: runtime.reconcile,
+    archiveGate: runtime.archiveGate,
   });
   const { worker } = bw;
   instrumentBatchWorker(worker, metrics);

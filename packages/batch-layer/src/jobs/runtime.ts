@@ -2,7 +2,8 @@
  * Wires the real dependencies of a batch worker process from the environment: Redis (BullMQ and
  * dirty-day marks), S3 + object cache, catalog reader and publisher, DuckDB, topology, domain
  * tables, VEE parameters, the edit store and storm releases, the day builder over them, the
- * restatement relay (Kafka producer, cursor in Redis) and the reconciliation of a day.
+ * restatement relay (Kafka producer, cursor in Redis), the reconciliation of a day and the archive
+ * gate of builds (Kafka admin for the archiver group's offsets, flush requests in Redis).
  */
 import { join } from 'node:path';
 import { openWorkDir } from './work-dir.ts';
@@ -30,6 +31,8 @@ import type { Logger } from '@ami/shared/log';
 import { loadTopologyRows, topologySettings } from '@ami/shared/topology-file';
 import { loadArchiverSettings } from '../archiver/config.ts';
 import { DirtyDays } from '../archiver/dirty-days.ts';
+import { FlushRequests } from '../archiver/flush-requests.ts';
+import { ArchiveGate, kafkaArchiverOffsets } from './archive-gate.ts';
 import { CatalogPublisher } from '../catalog/publisher.ts';
 import { catalogWriterSettings } from '../catalog/settings.ts';
 import { EditStore, StormReleases, loadEditSettings, toManualEdit } from '../edits/index.ts';
@@ -46,6 +49,8 @@ export interface BatchRuntime {
   readonly builder: DayBuilder;
   readonly relay: RestatementRelay;
   readonly reconcile: (date: string) => Promise<ReconciliationReport>;
+  /** Waits for the archiver before a build (AMI_BATCH_ARCHIVE_WAIT_S). */
+  readonly archiveGate: ArchiveGate;
   close(): Promise<void>;
 }
 
@@ -115,6 +120,16 @@ export async function createBatchRuntime(
   const restatements = loadRestatementSettings(env);
   const kafka = createKafka(config, { logger });
   const producer = createRelayProducer(kafka);
+  const admin = kafka.admin();
+  const flushRequests = new FlushRequests(connection, archiver.dirtyKeyPrefix);
+  const archiveGate = new ArchiveGate({
+    offsets: kafkaArchiverOffsets(admin, archiver.groupId),
+    groupId: archiver.groupId,
+    topics: [config.topics.reads, config.topics.events],
+    requestFlush: (atMs, token) => flushRequests.request(atMs, token),
+    waitS: settings.archiveWaitS,
+    logger,
+  });
   const relay = new RestatementRelay({
     s3,
     bucket,
@@ -153,8 +168,10 @@ export async function createBatchRuntime(
     builder,
     relay,
     reconcile,
+    archiveGate,
     close: async () => {
       await producer.close().catch(() => undefined);
+      await admin.close().catch(() => undefined);
       await connection.quit().catch(() => connection.disconnect());
       s3.destroy();
       db.closeSync();

@@ -148,6 +148,12 @@ export const batchJobSettings = {
     '5000',
     parse.int(10, 3_600_000),
   ),
+  archiveWaitS: setting(
+    'AMI_BATCH_ARCHIVE_WAIT_S',
+    'Before a rebuild or backfill of a day (not a late-data sweep), how long to wait for the archiver to archive everything produced before the build was requested — it is asked to flush at once; then (or after 15 s when no archiver is running) the build fails naming the lagging partitions instead of publishing a day without them (seconds; 0 = do not check)',
+    '120',
+    parse.int(0, 3600),
+  ),
   backfillMaxDays: setting(
     'AMI_BATCH_BACKFILL_MAX_DAYS',
     'Longest date range one backfill may cover (days, inclusive)',

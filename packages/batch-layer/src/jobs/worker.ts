@@ -14,7 +14,7 @@ import type { Logger } from '@ami/shared/log';
 import type { DirtyDays } from '../archiver/dirty-days.ts';
 import type { DayBuilder } from '../rebuild/types.ts';
 import { processBackfill, refreshParentProgress } from './backfill.ts';
-import { processBuildDay, type BuildDaySummary } from './build-day.ts';
+import { processBuildDay, type ArchiveGateLike, type BuildDaySummary } from './build-day.ts';
 import { retentionOptions, retryOptions } from './enqueue.ts';
 import { DayLocks } from './day-lock.ts';
 import { isBatchJobName, parseJobData, reconcileJobId, relayJobId } from './definitions.ts';
@@ -39,6 +39,8 @@ export interface BatchWorkerDeps {
   readonly relay?: {
     relayOnce(): Promise<{ snapshots: number; notices: readonly unknown[]; cursor: number }>;
   };
+  /** The archive gate of builds (archive-gate.ts); absent = builds do not wait for the archiver. */
+  readonly archiveGate?: ArchiveGateLike;
   /** Reconciliation of a day (reconcile jobs); absent = not enqueued after builds. */
   readonly reconcile?: (date: string) => Promise<{ readonly transformers: readonly unknown[] }>;
 }
@@ -72,6 +74,7 @@ export function createBatchWorker(deps: BatchWorkerDeps): BatchWorker {
           locks,
           lockRetryMs: settings.dayLockRetryMs,
           now,
+          ...(deps.archiveGate ? { archiveGate: deps.archiveGate } : {}),
         });
         await queueFollowUps(queue, deps, summary);
         return summary;

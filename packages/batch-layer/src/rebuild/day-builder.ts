@@ -137,6 +137,8 @@ interface ValidatedDay {
   readonly figures: MeterDayFigures;
   /** Meters validated a second time with their history (pass 2). */
   readonly historyMeters: number;
+  /** Meters, rejected reads, estimated (of them head-end estimates) and edited slots of the day. */
+  readonly totals: DayVeeTotals;
 }
 
 async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<DayBuildResult> {
@@ -174,6 +176,7 @@ async function buildDay(deps: DayBuilderDeps, req: DayBuildRequest): Promise<Day
         tieBreaks: day.tieBreaks,
         exceptions: validated.exceptions.length,
         historyMeters: validated.historyMeters,
+        vee: validated.totals,
         phaseMs: clock.phaseMs,
         steps: clock.steps,
       },
@@ -250,7 +253,7 @@ async function fetchDayColumns(
     fetchIntervalColumns(
       conn,
       `SELECT i.m, epoch_ms(l.interval_start)::DOUBLE, l.consumption_wh::INTEGER, l.delivered_wh::INTEGER, ` +
-        `l.received_wh::INTEGER FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
+        `l.received_wh::INTEGER, l.estimated_flag::UTINYINT FROM latest l JOIN day_meter_ids i USING (meter_id) ` +
         `WHERE l.read_type = 'INTERVAL' ORDER BY i.m, l.interval_start`,
       expectedIntervals,
     ),
@@ -298,7 +301,7 @@ async function validateDay(
   const out = {
     exceptions: new ExceptionRows(),
     figures: new MeterDayFigures(meters.length),
-    totals: { meters: 0, rejected: 0, estimated: 0, edited: 0 } satisfies DayVeeTotals,
+    totals: { meters: 0, rejected: 0, estimated: 0, headEndEstimated: 0, edited: 0 } satisfies DayVeeTotals,
   };
   const demanded = runDayVee(input, meters.keys(), () => DEMAND_HISTORY, offsets, out);
   if (demanded.length > 0) {
@@ -311,7 +314,12 @@ async function validateDay(
     const none: HistoryDay[] = [];
     runDayVee(input, demanded, (m) => history.get(meters[m]!.meterId) ?? none, offsets, out);
   }
-  return { exceptions: out.exceptions, figures: out.figures, historyMeters: demanded.length };
+  return {
+    exceptions: out.exceptions,
+    figures: out.figures,
+    historyMeters: demanded.length,
+    totals: out.totals,
+  };
 }
 
 function editsByMeter(edits: readonly ManualEdit[]): Map<string, ManualEdit[]> {

@@ -14,11 +14,13 @@ export interface IntervalColumns {
   readonly wh: Int32Array;
   readonly deliveredWh: Int32Array;
   readonly receivedWh: Int32Array;
+  /** The read's estimated_flag (1 = the head-end estimated the value). */
+  readonly estimatedFlag: Uint8Array;
   /** Rows whose (m, startMs) equals the previous row's: unsettled ties (see dedupe.ts). */
   readonly repeatedIdentities: number;
 }
 
-/** Reads `SELECT m, start_ms, wh, delivered, received` (already ordered) into columns. */
+/** Reads `SELECT m, start_ms, wh, delivered, received, estimated (UTINYINT)` (already ordered) into columns. */
 export async function fetchIntervalColumns(
   c: DuckDBConnection,
   sql: string,
@@ -30,6 +32,7 @@ export async function fetchIntervalColumns(
   let wh = new Int32Array(cap);
   let deliveredWh = new Int32Array(cap);
   let receivedWh = new Int32Array(cap);
+  let estimatedFlag = new Uint8Array(cap);
   let n = 0;
   const result = await c.stream(sql);
   for (;;) {
@@ -43,12 +46,14 @@ export async function fetchIntervalColumns(
       wh = grow(wh, cap);
       deliveredWh = grow(deliveredWh, cap);
       receivedWh = grow(receivedWh, cap);
+      estimatedFlag = grow(estimatedFlag, cap);
     }
     copyInto(chunk.getColumnVector(0), m, n, rows);
     copyInto(chunk.getColumnVector(1), startMs, n, rows);
     copyInto(chunk.getColumnVector(2), wh, n, rows);
     copyInto(chunk.getColumnVector(3), deliveredWh, n, rows);
     copyInto(chunk.getColumnVector(4), receivedWh, n, rows);
+    copyInto(chunk.getColumnVector(5), estimatedFlag, n, rows);
     n += rows;
   }
   let repeatedIdentities = 0;
@@ -61,28 +66,35 @@ export async function fetchIntervalColumns(
     wh: wh.subarray(0, n),
     deliveredWh: deliveredWh.subarray(0, n),
     receivedWh: receivedWh.subarray(0, n),
+    estimatedFlag: estimatedFlag.subarray(0, n),
   };
 }
 
-function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+type Column = Int32Array | Float64Array | Uint8Array;
+
+function grow<T extends Column>(a: T, cap: number): T {
   const b = new (a.constructor as { new (n: number): T })(cap);
   b.set(a);
   return b;
 }
 
 /**
- * Copies one vector into `out`. Fast path: @duckdb/node-api keeps INTEGER/DOUBLE vector data in a
- * typed array (`items`, not part of its typed API); when it is the same type as `out`, one `set`
+ * Copies one vector into `out`. Fast path: @duckdb/node-api keeps INTEGER/DOUBLE/UTINYINT vector data
+ * in a typed array (`items`, not part of its typed API); when it is the same type as `out`, one `set`
  * copies the chunk. The columns fetched here are NOT NULL by construction (archive values), which
  * the slow path checks; the fast path is taken only when the library's layout is the expected one.
  */
-function copyInto(v: DuckDBVector, out: Int32Array | Float64Array, at: number, rows: number): void {
+function copyInto(v: DuckDBVector, out: Column, at: number, rows: number): void {
   const items = (v as unknown as { items?: unknown }).items;
   if (items instanceof Int32Array && out instanceof Int32Array && items.length >= rows) {
     out.set(items.subarray(0, rows), at);
     return;
   }
   if (items instanceof Float64Array && out instanceof Float64Array && items.length >= rows) {
+    out.set(items.subarray(0, rows), at);
+    return;
+  }
+  if (items instanceof Uint8Array && out instanceof Uint8Array && items.length >= rows) {
     out.set(items.subarray(0, rows), at);
     return;
   }

@@ -2,8 +2,9 @@
  * VEE over a whole local day (pure: typed arrays in, typed arrays out). For every meter of the day it
  * runs `runVee` and keeps
  *  - the **exceptions**: slots whose validated value is not simply "actual = the read as received"
- *    (estimated, edited, missing, outage, rejected). Everything else is an actual the views take
- *    straight from the deduplicated reads in DuckDB, so only the exceptions travel back from JS;
+ *    (estimated by VEE or by the head-end, edited, missing, outage, rejected). Everything else is an
+ *    actual the views take straight from the deduplicated reads in DuckDB, so only the exceptions
+ *    travel back from JS;
  *  - the **meter-day figures** of `meter_daily`: total, counts per quality class, TOU buckets
  *    (shared touBucketOf), the largest interval, the register sum check.
  *
@@ -162,7 +163,10 @@ export const DEMAND_HISTORY: readonly HistoryDay[] = new Proxy([] as HistoryDay[
 export interface DayVeeTotals {
   meters: number;
   rejected: number;
+  /** Class E and O slots (VEE estimates, outage fills and head-end estimates). */
   estimated: number;
+  /** Of `estimated`: head-end estimates kept as received (method HEAD_END). */
+  headEndEstimated: number;
   edited: number;
 }
 
@@ -238,6 +242,7 @@ function runMeterVee(
         wh: reads.wh.subarray(from, to),
         deliveredWh: reads.deliveredWh.subarray(from, to),
         receivedWh: reads.receivedWh.subarray(from, to),
+        estimatedFlag: reads.estimatedFlag.subarray(from, to),
         registers: input.registers.get(m) ?? null,
       },
       {
@@ -304,6 +309,7 @@ function recordMeterDay(
   c.meters++;
   c.estimated += f.counts[m * 5 + Q_E]! + f.counts[m * 5 + Q_O]!;
   c.edited += f.counts[m * 5 + Q_M]!;
+  c.headEndEstimated += result.stats.headEndEstimated;
   const r = result.stats.rejected;
   c.rejected += r.misaligned + r.future + r.range + r.net + r.spike + r.stuckAtZero;
   out.stats?.push(result.stats);

@@ -4,10 +4,12 @@
  *
  * A window is compared when the provisional side is available (it always is for every window of the
  * day then: a window without reads counts 0 Wh on both sides). Equal windows need no explanation; a
- * differing window is explained by VEE when the authoritative side holds at least one interval of
- * class E/M/X/O in it — estimates, edits, missing and outage intervals, and every read VEE rejected
+ * differing window is explained by VEE when the authoritative side holds at least one interval VEE
+ * changed in it — its estimates, edits, missing and outage intervals, and every read VEE rejected
  * (original_wh set, class not A) is one of those — otherwise it is unexplained (e.g. a late read
- * the batch has not rebuilt yet, or a bug). diff_wh = authoritative − provisional.
+ * the batch has not rebuilt yet, or a bug). A head-end estimate VEE kept as received (class E,
+ * method HEAD_END) is the same value in both views: it explains nothing, and is counted apart.
+ * diff_wh = authoritative − provisional.
  */
 import {
   RECONCILIATION_MAX_LISTED_WINDOWS,
@@ -21,8 +23,13 @@ export interface AuthoritativeTransformerDay {
   readonly transformerId: string;
   /** grid_15m wh per window (0 where the view has no row). */
   readonly wh: readonly number[];
-  /** Intervals of class E/M/X/O of the transformer's meters per window (intervals_validated). */
+  /**
+   * Intervals VEE changed (class E/M/X/O, head-end estimates kept as received excepted) of the
+   * transformer's meters per window (intervals_validated).
+   */
   readonly veeIntervals: readonly number[];
+  /** Head-end estimates kept as received (method HEAD_END) per window. */
+  readonly headEndEstimates: readonly number[];
 }
 
 export interface ReconciliationInput {
@@ -44,6 +51,13 @@ const sum = (xs: readonly number[], n: number): number => {
   return s;
 };
 
+/** Windows among the first `n` whose count is above 0. */
+function windowsWith(counts: readonly number[], n: number): number {
+  let w = 0;
+  for (let i = 0; i < n; i++) if ((counts[i] ?? 0) > 0) w++;
+  return w;
+}
+
 /** One transformer's figures (provisional null = unavailable). */
 export function compareTransformerDay(
   auth: AuthoritativeTransformerDay,
@@ -52,8 +66,8 @@ export function compareTransformerDay(
   windows: number,
 ): TransformerReconciliation {
   const authoritativeWh = sum(auth.wh, windows);
-  let withVee = 0;
-  for (let i = 0; i < windows; i++) if ((auth.veeIntervals[i] ?? 0) > 0) withVee++;
+  const withVee = windowsWith(auth.veeIntervals, windows);
+  const withHeadEnd = windowsWith(auth.headEndEstimates, windows);
   if (provisional === null) {
     return {
       transformer_id: auth.transformerId,
@@ -65,6 +79,7 @@ export function compareTransformerDay(
       windows_explained: null,
       windows_unexplained: null,
       windows_with_vee_changes: withVee,
+      windows_with_head_end_estimates: withHeadEnd,
       unexplained_windows: [],
     };
   }
@@ -92,6 +107,7 @@ export function compareTransformerDay(
     windows_explained: explained,
     windows_unexplained: unexplained,
     windows_with_vee_changes: withVee,
+    windows_with_head_end_estimates: withHeadEnd,
     unexplained_windows: listed,
   };
 }
@@ -103,7 +119,7 @@ export function compareTransformerDay(
 export function buildReconciliationReport(input: ReconciliationInput): ReconciliationReport {
   const byId = new Map(input.authoritative.map((a) => [a.transformerId, a]));
   for (const id of input.provisional?.keys() ?? [])
-    if (!byId.has(id)) byId.set(id, { transformerId: id, wh: [], veeIntervals: [] });
+    if (!byId.has(id)) byId.set(id, { transformerId: id, wh: [], veeIntervals: [], headEndEstimates: [] });
   const ids = [...byId.keys()].sort();
   const transformers = ids.map((id) =>
     compareTransformerDay(

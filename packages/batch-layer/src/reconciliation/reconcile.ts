@@ -1,9 +1,9 @@
 /**
  * Reconciliation of one local day (SPEC 5, SPEC 6 `GET /v1/reconciliation?date`): loads the
  * authoritative side from the pinned catalog (grid_15m level 'transformer'; intervals_validated
- * joined with meter_daily's transformer_id for the VEE counts) with DuckDB, the provisional side
- * from the speed layer's realtime view in Redis (`RealtimeView.gridDay` per transformer, through
- * @ami/speed-layer/realtime-view), compares them (compare.ts), validates the report and stores it as
+ * joined with meter_daily's transformer_id for the VEE and head-end-estimate counts) with DuckDB, the
+ * provisional side from the speed layer's realtime view in Redis (`RealtimeView.gridDay` per
+ * transformer, through @ami/speed-layer/realtime-view), compares them (compare.ts), validates the report and stores it as
  * `<prefix>reconciliation/date=D.json`.
  *
  * Provisional availability (`RealtimeView.isDateAvailable`): the day is available while the realtime
@@ -24,7 +24,10 @@ import {
   localDayBounds,
 } from '@ami/shared/time';
 import { RealtimeView } from '@ami/speed-layer/realtime-view';
+import { M_HEAD_END, METHODS } from '../vee/codes.ts';
 import { buildReconciliationReport, type AuthoritativeTransformerDay } from './compare.ts';
+
+const HEAD_END = METHODS[M_HEAD_END];
 
 export class ReconciliationUnavailableError extends Error {
   constructor(
@@ -79,11 +82,12 @@ export async function loadAuthoritative(
   if (missing.length > 0)
     throw new ReconciliationUnavailableError(date, `catalog ${pinned.version ?? '(empty)'} lacks it`);
   const windows = intervalsInLocalDay(date, timeZone);
-  const days = new Map<string, { wh: number[]; veeIntervals: number[] }>();
+  const days = new Map<string, { wh: number[]; veeIntervals: number[]; headEndEstimates: number[] }>();
+  const zeros = () => new Array<number>(windows).fill(0);
   const dayOf = (id: string) => {
     let d = days.get(id);
     if (!d) {
-      d = { wh: new Array<number>(windows).fill(0), veeIntervals: new Array<number>(windows).fill(0) };
+      d = { wh: zeros(), veeIntervals: zeros(), headEndEstimates: zeros() };
       days.set(id, d);
     }
     return d;
@@ -102,15 +106,23 @@ export async function loadAuthoritative(
       for (const [id, ms, wh] of r.getRows()) dayOf(String(id)).wh[slotOf(Number(ms))] = Number(wh);
     }
     if (validated.paths.length > 0 && daily.paths.length > 0) {
-      // Rejected reads (original_wh set, class not A) are among the non-A intervals counted here.
+      // Rejected reads (original_wh set, class not A) are among the VEE changes counted here; a
+      // head-end estimate kept as received (method HEAD_END) is not a change VEE made.
       const r = await c.runAndReadAll(
-        `SELECT m.transformer_id, epoch_ms(v.interval_start) AS ms, count(*) AS n
+        `SELECT m.transformer_id, epoch_ms(v.interval_start) AS ms,
+                count_if(v.method IS DISTINCT FROM '${HEAD_END}') AS vee,
+                count_if(v.method = '${HEAD_END}') AS head_end
          FROM ${src(validated.paths)} v
          JOIN (SELECT DISTINCT meter_id, transformer_id FROM ${src(daily.paths)}) m USING (meter_id)
          WHERE v.quality <> 'A' AND m.transformer_id IS NOT NULL
          GROUP BY ALL`,
       );
-      for (const [id, ms, n] of r.getRows()) dayOf(String(id)).veeIntervals[slotOf(Number(ms))] = Number(n);
+      for (const [id, ms, vee, headEnd] of r.getRows()) {
+        const d = dayOf(String(id));
+        const i = slotOf(Number(ms));
+        d.veeIntervals[i] = Number(vee);
+        d.headEndEstimates[i] = Number(headEnd);
+      }
     }
   });
   return [...days.entries()].map(([transformerId, d]) => ({ transformerId, ...d }));

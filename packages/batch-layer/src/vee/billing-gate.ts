@@ -1,11 +1,13 @@
 /**
  * Billing quality gate (pure): a service point's billing period is put on `hold` when more than
- * `billingHoldShare` of its intervals are estimated (E) or missing (X), or when it has no intervals.
- * Actual, edited and outage intervals count as billable quality.
+ * `billingHoldShare` of its intervals are estimated (E: VEE's estimates and the head-end's —
+ * estimated_flag, method HEAD_END — alike) or missing (X), or when it has no intervals. Actual,
+ * edited and outage intervals count as billable quality.
  */
 export interface PeriodQualityCounts {
   /** All intervals of the period (every slot of every local day of every meter of the service point). */
   readonly intervals: number;
+  /** Class E intervals: estimated by VEE or by the head-end. */
   readonly estimated: number;
   readonly missing: number;
 }

@@ -1,7 +1,8 @@
 /**
  * VEE code tables (SPEC 5): the per-interval quality class, estimation method and reason code, stored
- * as small integers (Uint8Array columns of a VeeDay) with their names for the views and the API, plus
- * the mapping of class/method to IEC 61968-9 reading qualities and Green Button QualityOfReading.
+ * as small integers (Uint8Array columns of a VeeDay) with their names for the views and the API.
+ * Codes are only ever appended (views store the names, history is read back by name). Their mapping
+ * to IEC 61968-9 reading qualities and Green Button QualityOfReading is reading-qualities.ts.
  */
 
 /** Quality class per interval: A actual, E estimated, M edited, X missing, O outage. */
@@ -13,7 +14,10 @@ export const Q_M = 2;
 export const Q_X = 3;
 export const Q_O = 4;
 
-/** How an interval's final value was obtained. */
+/**
+ * How an interval's final value was obtained. HEAD_END: the head-end estimated it (the read carried
+ * `estimated_flag: true`) and no VEE rule rejected it — class E, value kept as received.
+ */
 export const METHODS = [
   'NONE',
   'OUTAGE_FILL',
@@ -22,6 +26,7 @@ export const METHODS = [
   'LOAD_SHAPE',
   'REGISTER_SCALED',
   'EDIT',
+  'HEAD_END',
 ] as const;
 export type Method = (typeof METHODS)[number];
 export const M_NONE = 0;
@@ -31,10 +36,12 @@ export const M_LIKE_DAY = 3;
 export const M_LOAD_SHAPE = 4;
 export const M_REGISTER_SCALED = 5;
 export const M_EDIT = 6;
+export const M_HEAD_END = 7;
 
 /**
- * Why an interval is not its read as received (0 = nothing to say: an actual that passed every rule).
- * Codes 2–8 are validation failures (the read was removed and its value kept as the original).
+ * Why an interval is not simply an actual read (0 = nothing to say: an actual that passed every rule).
+ * Codes 2–8 are validation failures (the read was removed and its value kept as the original);
+ * HEAD_END_ESTIMATE is a read kept as received that the head-end estimated.
  */
 export const VEE_REASONS = [
   'NONE',
@@ -51,6 +58,7 @@ export const VEE_REASONS = [
   'NO_ESTIMATE',
   'NOT_YET_DUE',
   'MANUAL_EDIT',
+  'HEAD_END_ESTIMATE',
 ] as const;
 export type VeeReason = (typeof VEE_REASONS)[number];
 export const R_NONE = 0;
@@ -67,6 +75,7 @@ export const R_STORM_SUSPENDED = 10;
 export const R_NO_ESTIMATE = 11;
 export const R_NOT_YET_DUE = 12;
 export const R_MANUAL_EDIT = 13;
+export const R_HEAD_END_ESTIMATE = 14;
 
 /** Meaning of every reason code (README and docs). */
 export const VEE_REASON_MEANINGS: Readonly<Record<VeeReason, string>> = {
@@ -88,6 +97,8 @@ export const VEE_REASON_MEANINGS: Readonly<Record<VeeReason, string>> = {
   NO_ESTIMATE: 'Missing, and no estimation method’s preconditions held.',
   NOT_YET_DUE: 'Missing, and the interval starts at or after `now`: the future is never estimated.',
   MANUAL_EDIT: 'Value set by a manual edit.',
+  HEAD_END_ESTIMATE:
+    'The head-end flagged the read as estimated (`estimated_flag: true`) and no VEE rule rejected it: class E, method HEAD_END, value kept as received.',
 };
 
 /**
@@ -111,64 +122,3 @@ export interface DayIssue {
   readonly code: DayIssueCode;
   readonly detail: string;
 }
-
-/** One row of the reading-quality mapping. */
-export interface QualityMapping {
-  readonly quality: QualityClass;
-  readonly method: Method;
-  /**
-   * IEC 61968-9 ReadingQualityType codes "system.category.index" (system 1 = end device, 2 = MDM;
-   * category 0 valid, 2 power quality, 5 reasonability, 7 edited, 8 estimated).
-   */
-  readonly iec61968_9: readonly string[];
-  /** Green Button (NAESB ESPI) QualityOfReading code; null = no IntervalReading is published. */
-  readonly greenButton: number | null;
-  readonly greenButtonName: string;
-}
-
-/**
- * Class/method → IEC 61968-9 reading qualities and Green Button QualityOfReading (ESPI codes:
- * 0 valid, 7 manually edited, 8 estimated using reference day, 9 estimated using linear
- * interpolation, 11 derived). The estimation method is carried exactly by our own `method` column;
- * IEC gets the generic "estimated" code (the index within category 8 is vendor/profile specific).
- */
-export const QUALITY_MAPPING: readonly QualityMapping[] = [
-  { quality: 'A', method: 'NONE', iec61968_9: ['2.0.0'], greenButton: 0, greenButtonName: 'valid' },
-  {
-    quality: 'O',
-    method: 'OUTAGE_FILL',
-    iec61968_9: ['2.8.0', '1.2.32'],
-    greenButton: 11,
-    greenButtonName: 'derived',
-  },
-  {
-    quality: 'E',
-    method: 'LINEAR',
-    iec61968_9: ['2.8.0'],
-    greenButton: 9,
-    greenButtonName: 'estimated using linear interpolation',
-  },
-  {
-    quality: 'E',
-    method: 'LIKE_DAY',
-    iec61968_9: ['2.8.0'],
-    greenButton: 8,
-    greenButtonName: 'estimated using reference day',
-  },
-  { quality: 'E', method: 'LOAD_SHAPE', iec61968_9: ['2.8.0'], greenButton: 11, greenButtonName: 'derived' },
-  {
-    quality: 'E',
-    method: 'REGISTER_SCALED',
-    iec61968_9: ['2.8.0'],
-    greenButton: 11,
-    greenButtonName: 'derived',
-  },
-  { quality: 'M', method: 'EDIT', iec61968_9: ['2.7.0'], greenButton: 7, greenButtonName: 'manually edited' },
-  {
-    quality: 'X',
-    method: 'NONE',
-    iec61968_9: ['2.5.259'],
-    greenButton: null,
-    greenButtonName: '(not published)',
-  },
-];

@@ -1,17 +1,18 @@
 /**
  * Estimation step 5, register scaling: where both boundary register reads exist and every slot of
- * the day has a value (A/E/M/O), the day's estimated (E) slots are scaled so that the day total
+ * the day has a value (A/E/M/O), the day's VEE-estimated (E) slots are scaled so that the day total
  * equals the register net delta EXACTLY, in integer Wh: each estimate becomes
  * wh × needed / Σestimates, floored, and the remaining Wh go one each to the slots with the largest
- * fractional parts (ties: earlier slot first). needed = net delta − Σ(A, M, O slots). If the
+ * fractional parts (ties: earlier slot first). needed = net delta − Σ(A, M, O slots and head-end
+ * estimates, which keep their value as received: only VEE's own estimates are scaled). If the
  * estimates sum to 0 the needed energy is spread evenly (remainder to the earliest slots).
  * Scaled slots get method REGISTER_SCALED. When actuals alone exceed the delta of a non-prosumer
  * (needed < 0), nothing is scaled and the day gets REGISTER_BELOW_ACTUALS; when needed and the
  * estimates have opposite signs (prosumers), REGISTER_SIGN_CONFLICT. No negative estimate is ever
  * produced for a non-prosumer.
  */
-import { M_REGISTER_SCALED, Q_E, Q_X } from './codes.ts';
-import { addIssue, type VeeDay } from './model.ts';
+import { M_REGISTER_SCALED, Q_X } from './codes.ts';
+import { addIssue, isVeeEstimate, type VeeDay } from './model.ts';
 import type { RegisterDeltas } from './registers.ts';
 
 export type ScaleOutcome =
@@ -22,15 +23,15 @@ let orderScratch = new Int32Array(128);
 
 export function scaleToRegisters(day: VeeDay, deltas: RegisterDeltas, prosumer: boolean): ScaleOutcome {
   if (deltas.status !== 'ok') return 'no_registers';
-  const { quality, wh } = day;
+  const { quality, method, wh } = day;
   const n = day.slots;
   let fixed = 0;
   let sumEst = 0;
   let nEst = 0;
   for (let i = 0; i < n; i++) {
-    const q = quality[i];
+    const q = quality[i]!;
     if (q === Q_X) return 'incomplete';
-    if (q === Q_E) {
+    if (isVeeEstimate(q, method[i]!)) {
       sumEst += wh[i]!;
       nEst++;
     } else fixed += wh[i]!;
@@ -66,7 +67,7 @@ export function scaleToRegisters(day: VeeDay, deltas: RegisterDeltas, prosumer: 
   let assigned = 0;
   let m = 0;
   for (let i = 0; i < n; i++) {
-    if (quality[i] !== Q_E) continue;
+    if (!isVeeEstimate(quality[i]!, method[i]!)) continue;
     const x = wh[i]! * factor;
     const base = Math.floor(x);
     wh[i] = base;
@@ -95,7 +96,7 @@ function spreadEvenly(day: VeeDay, needed: number, nEst: number): void {
   const base = Math.floor(needed / nEst);
   let rest = needed - base * nEst;
   for (let i = 0; i < day.slots; i++) {
-    if (day.quality[i] !== Q_E) continue;
+    if (!isVeeEstimate(day.quality[i]!, day.method[i]!)) continue;
     day.wh[i] = base + (rest > 0 ? 1 : 0);
     if (rest > 0) rest--;
     day.method[i] = M_REGISTER_SCALED;

@@ -23,6 +23,8 @@ export * from './estimate-like-day.ts';
 export * from './estimate-load-shape.ts';
 export * from './estimate-register.ts';
 export * from './edits.ts';
+export * from './head-end-estimates.ts';
+export * from './reading-qualities.ts';
 export * from './storm.ts';
 export * from './billing-gate.ts';
 export * from './run-vee.ts';

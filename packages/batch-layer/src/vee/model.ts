@@ -8,6 +8,7 @@ import {
   Q_X,
   R_MISSING,
   R_NONE,
+  M_HEAD_END,
   M_NONE,
   Q_A,
   Q_E,
@@ -44,6 +45,8 @@ export interface MeterDayReads {
   readonly wh: Int32Array;
   readonly deliveredWh: Int32Array;
   readonly receivedWh: Int32Array;
+  /** The read's estimated_flag: 1 = the head-end estimated the value (head-end-estimates.ts). */
+  readonly estimatedFlag: Uint8Array;
   readonly registers: DayRegisters | null;
 }
 
@@ -141,6 +144,8 @@ export interface VeeDay {
   /** delivered/received of the read placed in the slot (0 where none); used by net and stuck rules. */
   readonly deliveredWh: Int32Array;
   readonly receivedWh: Int32Array;
+  /** 1 where the read placed in the slot carries estimated_flag (the head-end estimated it). */
+  readonly headEndFlag: Uint8Array;
   readonly issues: DayIssue[];
   readonly appliedEdits: AppliedEdit[];
   sumCheck: SumCheck;
@@ -165,6 +170,7 @@ export function createVeeDay(meterId: string, layout: DayLayout): VeeDay {
     hasOriginal: new Uint8Array(n),
     deliveredWh: new Int32Array(n),
     receivedWh: new Int32Array(n),
+    headEndFlag: new Uint8Array(n),
     issues: [],
     appliedEdits: [],
     sumCheck: { status: 'disabled', deliveredDiffWh: null, receivedDiffWh: null },
@@ -191,9 +197,17 @@ export function addIssue(day: VeeDay, code: DayIssueCode, detail: string): void 
   day.issues.push({ code, detail });
 }
 
-/** A slot holding a value that estimation may lean on (actual or edited). */
+/** A slot holding a value that estimation may lean on (actual or edited; never an estimate). */
 export function isAnchor(q: number): boolean {
   return q === Q_A || q === Q_M;
+}
+
+/**
+ * A slot VEE estimated (class E by an estimation method), which register scaling may still adjust —
+ * not a head-end estimate, which keeps its value as received.
+ */
+export function isVeeEstimate(q: number, method: number): boolean {
+  return q === Q_E && method !== M_HEAD_END;
 }
 
 export interface QualityCounts {

@@ -4,6 +4,8 @@
  *  2. unknown meter → whole day rejected, stop (validate-known-meter.ts)
  *  3. range, net, spike, stuck-at-zero on the actual slots; failed values become gaps
  *  4. sum check of a complete actual day against the DAILY register deltas (day-level issue)
+ *  4b. head-end estimates: flagged reads no rule rejected become class E, method HEAD_END, value
+ *      kept (head-end-estimates.ts)
  *  5. manual edits (class M), so estimation leans on them and never overwrites them
  *  6. storm mode: if suspended, gaps stay X (STORM_SUSPENDED) and steps 7–8 are skipped
  *  7. estimation, first method whose preconditions hold: outage fill → linear → like-day → load shape
@@ -12,7 +14,7 @@
  * Pure: no I/O; the result depends only on the arguments (layouts are memoised per zone+date).
  */
 import { INTERVAL_MS } from '@ami/shared/time';
-import { Q_X, R_MISSING, R_NO_ESTIMATE, R_NOT_YET_DUE, R_STORM_SUSPENDED } from './codes.ts';
+import { M_HEAD_END, Q_X, R_MISSING, R_NO_ESTIMATE, R_NOT_YET_DUE, R_STORM_SUSPENDED } from './codes.ts';
 import { dayLayout } from './day-layout.ts';
 import { fillOutages } from './estimate-outage.ts';
 import { estimateLikeDay } from './estimate-like-day.ts';
@@ -20,6 +22,7 @@ import { estimateLinear } from './estimate-linear.ts';
 import { estimateLoadShape } from './estimate-load-shape.ts';
 import { scaleToRegisters, type ScaleOutcome } from './estimate-register.ts';
 import { applyEdits } from './edits.ts';
+import { markHeadEndEstimates } from './head-end-estimates.ts';
 import { historyStats, type HistoryStats } from './history-stats.ts';
 import { addIssue, createVeeDay, type MeterDayReads, type VeeContext, type VeeDay } from './model.ts';
 import { outageMask } from './outage.ts';
@@ -44,6 +47,8 @@ export interface VeeStats {
     readonly stuckAtZero: number;
   };
   readonly edited: number;
+  /** Head-end estimates kept as received (flagged reads no rule rejected and no edit replaced). */
+  readonly headEndEstimated: number;
   readonly estimated: {
     readonly outageFill: number;
     readonly linear: number;
@@ -78,6 +83,7 @@ export function runVee(reads: MeterDayReads, ctx: VeeContext, params: VeeParams)
       stats: {
         rejected: { ...NO_REJECTS, misaligned: placed.misaligned, future: placed.future },
         edited: 0,
+        headEndEstimated: 0,
         estimated: NO_ESTIMATES,
         registerScaling: 'skipped',
         stormSuspended: false,
@@ -100,7 +106,9 @@ export function runVee(reads: MeterDayReads, ctx: VeeContext, params: VeeParams)
   if (deltas.status === 'decreased') addIssue(day, 'REGISTER_DECREASED', deltas.detail);
   if (on.sum_check) day.sumCheck = sumCheck(day, deltas, params);
 
+  const flagged = markHeadEndEstimates(day);
   const edited = applyEdits(day, ctx.edits);
+  const headEndEstimated = flagged === 0 ? 0 : countHeadEndEstimates(day);
 
   // Slots [0, due) have ended at `now`; later ones are never estimated.
   const due = Math.max(0, Math.min(layout.slots, Math.floor((ctx.nowMs - layout.firstSlotMs) / INTERVAL_MS)));
@@ -131,10 +139,17 @@ export function runVee(reads: MeterDayReads, ctx: VeeContext, params: VeeParams)
     stats: {
       rejected: { misaligned: placed.misaligned, future: placed.future, range, net, spike, stuckAtZero },
       edited,
+      headEndEstimated,
       estimated: { outageFill, linear, likeDay, loadShape },
       registerScaling,
       stormSuspended,
       unknownMeter: false,
     },
   };
+}
+
+function countHeadEndEstimates(day: VeeDay): number {
+  let n = 0;
+  for (let i = 0; i < day.slots; i++) if (day.method[i] === M_HEAD_END) n++;
+  return n;
 }

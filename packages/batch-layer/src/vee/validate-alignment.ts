@@ -7,6 +7,9 @@
  *  - A read whose interval has not ended at `now` (interval_start + 15 min > now) is FUTURE_TIMESTAMP.
  *  - Two aligned reads for one slot (the input should be deduplicated) keep the larger consumption
  *    (the shared tie rule) and add a DUPLICATE_READ issue; reads outside the day add READ_OUTSIDE_DAY.
+ * A placed read is an actual for now, whatever its estimated_flag (kept per slot in headEndFlag):
+ * the validation rules judge head-end estimates like any read, and markHeadEndEstimates labels the
+ * ones they keep afterwards.
  */
 import { INTERVAL_MS } from '@ami/shared/time';
 import { Q_A, Q_X, R_FUTURE, R_MISALIGNED, R_NONE } from './codes.ts';
@@ -29,7 +32,7 @@ export interface PlacementResult {
 export function placeReads(day: VeeDay, reads: MeterDayReads, opts: PlacementOptions): PlacementResult {
   const { firstSlotMs, endMs } = day.layout;
   const n = reads.startMs.length;
-  const { quality, reason, originalWh, hasOriginal, wh, deliveredWh, receivedWh } = day;
+  const { quality, reason, originalWh, hasOriginal, wh, deliveredWh, receivedWh, headEndFlag } = day;
   let placed = 0,
     misaligned = 0,
     future = 0,
@@ -53,6 +56,7 @@ export function placeReads(day: VeeDay, reads: MeterDayReads, opts: PlacementOpt
       originalWh[i] = v;
       deliveredWh[i] = reads.deliveredWh[k]!;
       receivedWh[i] = reads.receivedWh[k]!;
+      headEndFlag[i] = reads.estimatedFlag[k]!;
       quality[i] = Q_X;
       reason[i] = R_MISALIGNED;
       continue;
@@ -65,6 +69,7 @@ export function placeReads(day: VeeDay, reads: MeterDayReads, opts: PlacementOpt
     originalWh[i] = v;
     deliveredWh[i] = reads.deliveredWh[k]!;
     receivedWh[i] = reads.receivedWh[k]!;
+    headEndFlag[i] = reads.estimatedFlag[k]!;
     if (opts.checkFuture && firstSlotMs + (i + 1) * INTERVAL_MS > opts.nowMs) {
       quality[i] = Q_X;
       reason[i] = R_FUTURE;

@@ -7,9 +7,14 @@ const Q = 900_000;
 const W = 4; // a short "day" keeps the arrays readable; the logic does not depend on the length
 
 describe('compareTransformerDay', () => {
-  const auth = { transformerId: 'T1', wh: [100, 200, 300, 400], veeIntervals: [0, 1, 0, 0] };
+  const auth = {
+    transformerId: 'T1',
+    wh: [100, 200, 300, 400],
+    veeIntervals: [0, 1, 0, 0],
+    headEndEstimates: [0, 0, 2, 1],
+  };
 
-  it('splits differing windows into VEE-explained and unexplained', () => {
+  it('splits differing windows into VEE-explained and unexplained (head-end estimates explain nothing)', () => {
     const r = compareTransformerDay(auth, [100, 150, 280, 400], T0, W);
     expect(r).toEqual({
       transformer_id: 'T1',
@@ -21,6 +26,7 @@ describe('compareTransformerDay', () => {
       windows_explained: 1,
       windows_unexplained: 1,
       windows_with_vee_changes: 1,
+      windows_with_head_end_estimates: 2,
       unexplained_windows: [new Date(T0 + 2 * Q).toISOString().replace('.000', '')],
     });
   });
@@ -36,6 +42,7 @@ describe('compareTransformerDay', () => {
     expect(r.diff_wh).toBeNull();
     expect(r.windows_compared).toBeNull();
     expect(r.authoritative_wh).toBe(1000);
+    expect([r.windows_with_vee_changes, r.windows_with_head_end_estimates]).toEqual([1, 2]);
   });
 });
 
@@ -48,8 +55,13 @@ describe('buildReconciliationReport', () => {
     firstWindowMs: T0,
     windows: W,
     authoritative: [
-      { transformerId: 'T2', wh: [10, 10, 10, 10], veeIntervals: [0, 0, 0, 0] },
-      { transformerId: 'T1', wh: [1, 2, 3, 4], veeIntervals: [1, 0, 0, 0] },
+      {
+        transformerId: 'T2',
+        wh: [10, 10, 10, 10],
+        veeIntervals: [0, 0, 0, 0],
+        headEndEstimates: [0, 0, 0, 0],
+      },
+      { transformerId: 'T1', wh: [1, 2, 3, 4], veeIntervals: [1, 0, 0, 0], headEndEstimates: [0, 1, 0, 0] },
     ],
   };
 
@@ -74,7 +86,17 @@ describe('buildReconciliationReport', () => {
       windows_unexplained: 1,
     });
     expect(report.provisional).toBe('available');
+    expect(report.transformers.map((t) => t.windows_with_head_end_estimates)).toEqual([1, 0, 0]);
     expect(validateReconciliationReport(report).ok).toBe(true);
+  });
+
+  it('still accepts a stored report made before head-end estimates were counted', () => {
+    const report = buildReconciliationReport({ ...base, provisional: null });
+    const old = {
+      ...report,
+      transformers: report.transformers.map(({ windows_with_head_end_estimates: _, ...t }) => t),
+    };
+    expect(validateReconciliationReport(old).ok).toBe(true);
   });
 
   it('marks an unavailable provisional side', () => {

@@ -2,8 +2,10 @@
  * Reconciliation against real Redis and MinIO on a crafted day: the realtime view is written through
  * the speed layer's own apply path (toApplyRead + applyChunk), the batch views through
  * CatalogPublisher. One window differs because VEE replaced a spike (explained), one because the
- * batch holds an older read (unexplained); everything else is equal. An expired or never held
- * provisional day is reported 'unavailable'.
+ * batch holds an older read (unexplained), one holds a head-end estimate of another value than the
+ * realtime view's (unexplained: a head-end estimate VEE kept is no change VEE made); a head-end
+ * estimate both sides hold is equal and counted apart. Everything else is equal. An expired or never
+ * held provisional day is reported 'unavailable'.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,18 +55,26 @@ describe('reconciliation on Redis + MinIO', () => {
   const start = (date: string) => localDayBounds(date, TZ).startMs;
 
   /** Applies interval reads to the realtime view exactly as the speed layer does. */
-  async function applyReads(reads: { meter: MeterId; slot: number; wh: number; date?: string }[]) {
-    await applyToRealtimeView(
-      redis,
-      { keyPrefix: rvPrefix, partitions: PARTITIONS, timeZone: TZ, nowMs: Date.UTC(2025, 2, 12) },
-      reads.map((r) => ({
-        message: intervalReadMessage({
+  async function applyReads(
+    reads: { meter: MeterId; slot: number; wh: number; date?: string; estimated?: boolean }[],
+  ) {
+    const message = (r: (typeof reads)[number]) => {
+      const m = JSON.parse(
+        intervalReadMessage({
           meterId: r.meter,
           startMs: start(r.date ?? DATE) + r.slot * Q,
           wh: r.wh,
           transformerId: METERS[r.meter],
           feederId: 'F1',
         }),
+      ) as Record<string, unknown>;
+      return JSON.stringify({ ...m, estimated_flag: r.estimated === true });
+    };
+    await applyToRealtimeView(
+      redis,
+      { keyPrefix: rvPrefix, partitions: PARTITIONS, timeZone: TZ, nowMs: Date.UTC(2025, 2, 12) },
+      reads.map((r) => ({
+        message: message(r),
         attribution: { transformerId: METERS[r.meter], feederId: 'F1', substationId: 'S1', region: 'R1' },
       })),
     );
@@ -150,6 +160,8 @@ describe('reconciliation on Redis + MinIO', () => {
       { meter: 'M2', slot: 1, wh: 5000 }, // a spike VEE replaces
       { meter: 'M3', slot: 0, wh: 300 },
       { meter: 'M3', slot: 2, wh: 70 }, // a correction the batch has not seen yet
+      { meter: 'M1', slot: 3, wh: 50, estimated: true }, // a head-end estimate both sides hold
+      { meter: 'M3', slot: 4, wh: 80, estimated: true }, // the batch holds a later head-end estimate
     ]);
     await publishDay(
       DATE,
@@ -160,12 +172,16 @@ describe('reconciliation on Redis + MinIO', () => {
         row('M2', 1, 120, 'E', 5000),
         row('M3', 0, 300),
         row('M3', 2, 60),
+        { ...row('M1', 3, 50, 'E'), method: 'HEAD_END' },
+        { ...row('M3', 4, 90, 'E'), method: 'HEAD_END' },
       ],
       [
         { t: 'T1', slot: 0, wh: 300 },
         { t: 'T1', slot: 1, wh: 220 },
+        { t: 'T1', slot: 3, wh: 50 },
         { t: 'T2', slot: 0, wh: 300 },
         { t: 'T2', slot: 2, wh: 60 },
+        { t: 'T2', slot: 4, wh: 90 },
       ],
     );
     await publishDay(OTHER, [row('M1', 0, 10, 'A', 10, OTHER)], [{ t: 'T1', slot: 0, wh: 10 }]);
@@ -191,33 +207,35 @@ describe('reconciliation on Redis + MinIO', () => {
     expect(report.transformers).toEqual([
       {
         transformer_id: 'T1',
-        provisional_wh: 5400,
-        authoritative_wh: 520,
+        provisional_wh: 5450,
+        authoritative_wh: 570,
         diff_wh: -4880,
         windows_compared: 96,
         windows_equal: 95,
         windows_explained: 1,
         windows_unexplained: 0,
         windows_with_vee_changes: 1,
+        windows_with_head_end_estimates: 1,
         unexplained_windows: [],
       },
       {
         transformer_id: 'T2',
-        provisional_wh: 370,
-        authoritative_wh: 360,
-        diff_wh: -10,
+        provisional_wh: 450,
+        authoritative_wh: 450,
+        diff_wh: 0,
         windows_compared: 96,
-        windows_equal: 95,
+        windows_equal: 94,
         windows_explained: 0,
-        windows_unexplained: 1,
+        windows_unexplained: 2,
         windows_with_vee_changes: 0,
-        unexplained_windows: [formatIsoUtc(start(DATE) + 2 * Q)],
+        windows_with_head_end_estimates: 1,
+        unexplained_windows: [formatIsoUtc(start(DATE) + 2 * Q), formatIsoUtc(start(DATE) + 4 * Q)],
       },
     ]);
     expect(report.totals).toMatchObject({
       transformers: 2,
-      diff_wh: -4890,
-      windows_unexplained: 1,
+      diff_wh: -4880,
+      windows_unexplained: 2,
       windows_explained: 1,
     });
     expect(await readReconciliationReport(s3, bucket, deps.prefix, DATE)).toEqual(report);
@@ -238,7 +256,7 @@ describe('reconciliation on Redis + MinIO', () => {
     const expired = await reconcileDay(deps, DATE);
     expect(expired.provisional).toBe('unavailable');
     expect(expired.totals.provisional_wh).toBeNull();
-    expect(expired.totals.authoritative_wh).toBe(880);
+    expect(expired.totals.authoritative_wh).toBe(1020);
   });
 
   it('refuses a day the catalog has not published', async () => {

@@ -16,6 +16,8 @@ export interface IntervalRow {
   readonly quality: 'A' | 'E' | 'M' | 'X' | 'O';
   /** null: no read. */
   readonly originalWh: number | null;
+  /** Default: NONE for class A, EST otherwise (e.g. HEAD_END for a head-end estimate). */
+  readonly method?: string;
 }
 
 export interface GridRow {
@@ -56,7 +58,8 @@ export function writeIntervalsValidated(db: DuckDBInstance, path: string, rows: 
   const v = rows.map(
     (r) =>
       `(${lit(r.meterId)}, ${lit(r.servicePointId)}, ${ts(r.startMs)}, ${num(r.wh)}, ${lit(r.quality)}, ` +
-      `${lit(r.quality === 'A' ? 'NONE' : 'EST')}, ${lit(r.quality === 'A' ? 'NONE' : 'R')}, ${num(r.originalWh)}, NULL::VARCHAR)`,
+      `${lit(r.method ?? (r.quality === 'A' ? 'NONE' : 'EST'))}, ${lit(r.quality === 'A' ? 'NONE' : 'R')}, ` +
+      `${num(r.originalWh)}, NULL::VARCHAR)`,
   );
   return copy(
     db,

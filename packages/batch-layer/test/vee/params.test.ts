@@ -2,13 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@ami/shared/config';
 import { DEFAULT_VEE_PARAMS, loadVeeParams, veeSettings } from '../../src/vee/params.ts';
 import { DEFAULT_LOAD_SHAPES, WALL_QUARTERS, normaliseShape } from '../../src/vee/load-shapes.ts';
-import {
-  QUALITY_CLASSES,
-  QUALITY_MAPPING,
-  METHODS,
-  VEE_REASONS,
-  VEE_REASON_MEANINGS,
-} from '../../src/vee/codes.ts';
+import { QUALITY_CLASSES, METHODS, VEE_REASONS, VEE_REASON_MEANINGS } from '../../src/vee/codes.ts';
+import { QUALITY_MAPPING } from '../../src/vee/reading-qualities.ts';
 
 describe('loadVeeParams', () => {
   it('has the SPEC defaults', () => {

@@ -34,12 +34,16 @@ export const PROSUMER: MeterInfo = { ...RESIDENTIAL, prosumer: true };
 export const layoutOf = (date: string): DayLayout => dayLayout(date, TZ);
 export const slotStart = (date: string, i: number): number => layoutOf(date).firstSlotMs + i * INTERVAL_MS;
 
-/** Reads for the given slot values (null = no read); delivered/received follow the sign. */
+/**
+ * Reads for the given slot values (null = no read); delivered/received follow the sign. Slots in
+ * `headEnd` carry estimated_flag (the head-end estimated them).
+ */
 export function readsOf(
   date: string,
   values: readonly (number | null)[],
   registers: DayRegisters | null = null,
   meterId = 'M1',
+  headEnd: readonly number[] = [],
 ): MeterDayReads {
   const idx: number[] = [];
   values.forEach((v, i) => {
@@ -49,14 +53,16 @@ export function readsOf(
   const wh = new Int32Array(idx.length);
   const del = new Int32Array(idx.length);
   const rec = new Int32Array(idx.length);
+  const est = new Uint8Array(idx.length);
   idx.forEach((slot, k) => {
     const v = values[slot]!;
     startMs[k] = slotStart(date, slot);
     wh[k] = v;
     del[k] = Math.max(v, 0);
     rec[k] = Math.max(-v, 0);
+    est[k] = headEnd.includes(slot) ? 1 : 0;
   });
-  return { meterId, date, startMs, wh, deliveredWh: del, receivedWh: rec, registers };
+  return { meterId, date, startMs, wh, deliveredWh: del, receivedWh: rec, estimatedFlag: est, registers };
 }
 
 /** A day after placement (validation rules can then be applied). */

@@ -14,6 +14,7 @@ function withStarts(starts: number[], whs: number[]) {
     wh: Int32Array.from(whs),
     deliveredWh: Int32Array.from(whs),
     receivedWh: new Int32Array(whs.length),
+    estimatedFlag: new Uint8Array(whs.length),
   };
 }
 

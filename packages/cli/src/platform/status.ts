@@ -1,8 +1,13 @@
 /**
  * The one-line live status of `pnpm ami up` (pure: a snapshot in, a line out), e.g.
- * `14:02:11 UTC · 5/5 up · sim 2026-11-23 13:45 (−17 min) 1.92 M reads · backfill 1/2 days · authoritative through 2026-11-22 v7 · 3 open alerts`
+ * `14:02:11 UTC · 5/5 up · sim 2026-11-23 13:45 (−17 min) 1.92 M reads · backfill 1/2 days · published through 2026-11-22 v7 (2 gap days unpublished) · 3 open alerts`
+ *
+ * The batch part names the watermark's local day — the latest published day, the end of the run of
+ * consecutive published days that holds it (@ami/shared/catalog published.ts) — not "authoritative
+ * through": days before the run may be unpublished gaps (a failed build, an old day published
+ * alone), which the realtime view answers; their count follows when the catalog summary shows it.
  */
-import { localDate, parseIsoInstant } from '@ami/shared/time';
+import { isValidLocalDate, localDate, localDaysBetween, parseIsoInstant } from '@ami/shared/time';
 import type { ProcessStatus } from './supervisor.ts';
 
 export interface PlatformSnapshot {
@@ -16,8 +21,10 @@ export interface PlatformSnapshot {
     readonly done: number;
     readonly total: number;
   } | null;
-  /** Batch watermark (an instant: the end of the last contiguous authoritative local day). */
+  /** Batch watermark (an instant: the end of the latest published local day, see the header). */
   readonly watermark: string | null;
+  /** Unpublished local days between the first and the latest published day (null: unknown). */
+  readonly gapDays?: number | null;
   /** AMI_TIMEZONE: the watermark is shown as the local day it closes. */
   readonly timeZone: string;
   readonly version: string | null;
@@ -44,6 +51,40 @@ export function lagText(lagS: number): string {
   return `−${(lagS / 86_400).toFixed(1)} d`;
 }
 
+/** A view of GET /v1/catalog's summary (the fields the gap count needs). */
+export interface CatalogViewSummary {
+  readonly partitions: number;
+  readonly firstPartition: string | null;
+  readonly lastPartition: string | null;
+}
+
+/**
+ * Unpublished days inside the published range, from the catalog summary's daily views (`date=`
+ * partitions): the most days any of them lacks between its first and last partition (a day is
+ * published only when every daily view has it; a build publishes them together). Null when no
+ * daily view is published.
+ */
+export function unpublishedGapDays(views: readonly CatalogViewSummary[]): number | null {
+  let gaps: number | null = null;
+  for (const v of views) {
+    const first = v.firstPartition?.startsWith('date=') ? v.firstPartition.slice(5) : null;
+    const last = v.lastPartition?.startsWith('date=') ? v.lastPartition.slice(5) : null;
+    if (first === null || last === null || !isValidLocalDate(first) || !isValidLocalDate(last)) continue;
+    const missing = localDaysBetween(first, last) + 1 - v.partitions;
+    gaps = Math.max(gaps ?? 0, missing, 0);
+  }
+  return gaps;
+}
+
+/** `published through 2026-11-22 v7 (2 gap days unpublished)`, or `no batch views yet`. */
+function batchPart(s: PlatformSnapshot): string {
+  if (!s.watermark) return 'no batch views yet';
+  const day = localDate(parseIsoInstant(s.watermark) - 1, s.timeZone);
+  const gaps = s.gapDays ?? 0;
+  const gapText = gaps > 0 ? ` (${gaps} gap day${gaps === 1 ? '' : 's'} unpublished)` : '';
+  return `published through ${day}${s.version ? ` ${s.version}` : ''}${gapText}`;
+}
+
 export function statusLine(s: PlatformSnapshot): string {
   const parts: string[] = [`${hhmmss(s.nowMs)} UTC`];
   const up = s.processes.filter((p) => p.state === 'running').length;
@@ -62,11 +103,7 @@ export function statusLine(s: PlatformSnapshot): string {
         : `backfill ${b.state.replaceAll('-', ' ')}`,
     );
   }
-  parts.push(
-    s.watermark
-      ? `authoritative through ${localDate(parseIsoInstant(s.watermark) - 1, s.timeZone)} ${s.version ?? ''}`.trim()
-      : 'no batch views yet',
-  );
+  parts.push(batchPart(s));
   if (s.openAlerts !== null) parts.push(`${s.openAlerts} open alert${s.openAlerts === 1 ? '' : 's'}`);
   if (s.controlUrl) parts.push(`control ${s.controlUrl}`);
   return parts.join(' · ');

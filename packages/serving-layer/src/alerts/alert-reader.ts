@@ -57,28 +57,58 @@ export function matchesFilter(e: Pick<HistoryEntry, 'transition' | 'alert'>, f: 
   return true;
 }
 
-/** Open alerts matching `f`, newest opened_at first, at most `limit`. */
-export async function readOpenAlerts(alerts: AlertView, f: AlertFilter, limit: number): Promise<Alert[]> {
-  const out = (await alerts.active()).filter((alert) => matchesFilter({ transition: 'opened', alert }, f));
-  out.sort((a, b) => parseIsoInstant(b.opened_at) - parseIsoInstant(a.opened_at) || (a.id < b.id ? -1 : 1));
-  return out.slice(0, limit);
+/** Where a page of open alerts starts: after this alert in the list's order (newest opened first). */
+export interface OpenAlertsCursor {
+  readonly openedAtMs: number;
+  readonly id: string;
+}
+
+/** The list's order: newest opened_at first, then by id. */
+function compareOpen(a: OpenAlertsCursor, b: OpenAlertsCursor): number {
+  return b.openedAtMs - a.openedAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** A page of open alerts and how many match from its start on (`total`). */
+export interface OpenAlertsPage {
+  readonly alerts: Alert[];
+  readonly total: number;
 }
 
 /**
- * History transitions matching `f` (and `only` when given), newest first, at most `limit`, reading
- * at most `maxScan` entries (`truncated` when that bound stopped the scan).
+ * Open alerts matching `f`, newest opened_at first (then by id), after `after` when given: the first
+ * `limit` of them and how many there are.
+ */
+export async function readOpenAlerts(
+  alerts: AlertView,
+  f: AlertFilter,
+  limit: number,
+  after?: OpenAlertsCursor,
+): Promise<OpenAlertsPage> {
+  const keyed = (await alerts.active())
+    .filter((alert) => matchesFilter({ transition: 'opened', alert }, f))
+    .map((alert) => ({ alert, key: { openedAtMs: parseIsoInstant(alert.opened_at), id: alert.id } }))
+    .filter((x) => after === undefined || compareOpen(after, x.key) < 0);
+  keyed.sort((a, b) => compareOpen(a.key, b.key));
+  return { alerts: keyed.slice(0, limit).map((x) => x.alert), total: keyed.length };
+}
+
+/**
+ * History transitions matching `f` (and `only` when given), newest first, older than `beforeId` when
+ * given, at most `limit`; counts every match (`matched`) reading at most `maxScan` entries
+ * (`truncated` when that bound stopped the scan).
  */
 export function readHistory(
   alerts: AlertView,
   f: AlertFilter,
   only: TransitionName | undefined,
-  limit: number,
-  maxScan: number,
+  page: { readonly limit: number; readonly maxScan: number; readonly beforeId?: string },
 ): Promise<HistoryPage> {
   return alerts.history({
     ...(f.sinceMs !== undefined ? { sinceMs: f.sinceMs } : {}),
-    limit,
-    maxScan,
+    ...(page.beforeId !== undefined ? { beforeId: page.beforeId } : {}),
+    limit: page.limit,
+    maxScan: page.maxScan,
+    countAll: true,
     accept: (e) => (only === undefined || e.transition === only) && matchesFilter(e, f),
   });
 }

@@ -12,8 +12,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN } from '@ami/shared/contracts';
-import { STEPS, type Step } from '@ami/shared/time';
-import { badRequest } from '../errors.ts';
+import { STEPS, formatIsoUtc, type Step } from '@ami/shared/time';
+import { badRequest, invalidParameter } from '../errors.ts';
+import { ISO_INSTANT_PATTERN } from '../formats.ts';
 
 export const METRICS = ['energy_kwh', 'meters_reported', 'receipt_rate', 'voltage_avg'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -32,8 +33,6 @@ export const MAX_CELLS = 100_000;
  */
 export const MAX_METER_VIEW_DAYS = 92;
 
-const ISO_OFFSET =
-  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
 const lits = <T extends string>(xs: readonly T[], description?: string) =>
   Type.Union(
     xs.map((x) => Type.Literal(x)),
@@ -45,8 +44,11 @@ export const AggregateQuery = Type.Object(
     metric: lits(METRICS),
     groupBy: lits(GROUP_BYS),
     step: lits(STEPS, '15m and 1h: UTC windows; 1d and 1mo: local days and months (AMI_TIMEZONE)'),
-    from: Type.String({ pattern: ISO_OFFSET, description: 'start, inclusive: ISO-8601 with offset' }),
-    to: Type.String({ pattern: ISO_OFFSET, description: 'end, exclusive: ISO-8601 with offset' }),
+    from: Type.String({
+      pattern: ISO_INSTANT_PATTERN,
+      description: 'start, inclusive: ISO-8601 with offset',
+    }),
+    to: Type.String({ pattern: ISO_INSTANT_PATTERN, description: 'end, exclusive: ISO-8601 with offset' }),
     region: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     feeder: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     segment: Type.Optional(lits(SEGMENTS)),
@@ -81,28 +83,43 @@ export function filtersOf(q: AggregateQuery): Filters {
   };
 }
 
-/** Checks the combination of metric, grouping and filters (400 naming the rule otherwise). */
+/** Checks the combination of metric, grouping and filters (400 naming the parameter and the rule). */
 export function checkCombination(metric: Metric, groupBy: GroupBy, f: Filters): void {
   if (isGridGroup(groupBy)) {
     for (const k of ['segment', 'tariff'] as const) {
       if (f[k] !== undefined)
-        throw badRequest(
-          `filter ${k} applies to groupBy=segment|tariff only: the grid aggregates are not split by ${k}`,
+        throw invalidParameter(
+          'querystring',
+          k,
+          f[k],
+          {
+            phrase: `applies to groupBy=segment|tariff only: the grid aggregates are not split by ${k}`,
+            allowed: 'groupBy=segment|tariff',
+          },
           { filter: k, groupBy },
         );
     }
     if (f.feeder !== undefined && RANK.feeder! > RANK[groupBy]!)
-      throw badRequest(`filter feeder is finer than groupBy=${groupBy}: use groupBy=feeder`, {
-        filter: 'feeder',
-        groupBy,
-      });
+      throw invalidParameter(
+        'querystring',
+        'feeder',
+        f.feeder,
+        {
+          phrase: `is finer than groupBy=${groupBy}: use groupBy=feeder, or leave "feeder" out`,
+          allowed: 'groupBy=feeder',
+        },
+        { filter: 'feeder', groupBy },
+      );
   } else if (metric === 'voltage_avg') {
-    throw badRequest(
-      `metric voltage_avg needs the grid views: groupBy must be region, substation or feeder`,
+    throw invalidParameter(
+      'querystring',
+      'metric',
+      metric,
       {
-        metric,
-        groupBy,
+        phrase: `voltage_avg needs the grid views: with groupBy=${groupBy} use energy_kwh, meters_reported or receipt_rate`,
+        allowed: 'energy_kwh|meters_reported|receipt_rate with groupBy=segment|tariff',
       },
+      { metric, groupBy },
     );
   }
 }
@@ -122,8 +139,11 @@ export function checkMeterViewRange(groupBy: GroupBy, step: Step, fromMs: number
   if (isGridGroup(groupBy)) return;
   const days = (toMs - fromMs) / 86_400_000;
   if (days > MAX_METER_VIEW_DAYS)
-    throw badRequest(
-      `groupBy=${groupBy} allows at most ${MAX_METER_VIEW_DAYS} days between from and to (MAX_METER_VIEW_DAYS)`,
+    throw invalidParameter(
+      'querystring',
+      'to',
+      formatIsoUtc(toMs),
+      `at most ${MAX_METER_VIEW_DAYS} days after "from" with groupBy=${groupBy} (MAX_METER_VIEW_DAYS)`,
       { limit: 'MAX_METER_VIEW_DAYS', max: MAX_METER_VIEW_DAYS, step, days: Math.round(days * 100) / 100 },
     );
 }

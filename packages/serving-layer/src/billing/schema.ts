@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ID_PATTERN } from '@ami/shared/contracts';
+import { MONTH_PATTERN } from '../formats.ts';
 
 export const BILLING_FORMATS = ['json', 'csv', 'parquet'] as const;
 export type BillingFormat = (typeof BILLING_FORMATS)[number];
@@ -16,7 +17,7 @@ const Count = Type.Integer({ minimum: 0 });
 export const BillingQuery = Type.Object(
   {
     period: Type.String({
-      pattern: '^[0-9]{4}-[0-9]{2}$',
+      pattern: MONTH_PATTERN,
       description: 'Billing period: the local calendar month YYYY-MM (AMI_TIMEZONE)',
     }),
     servicePointId: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'One service point' })),
@@ -45,12 +46,17 @@ export const BillingDeterminant = Type.Object(
     max_demand_at: Nullable(Type.String({ description: 'Start of the interval of the highest demand' })),
     intervals: Type.Object(
       { total: Count, estimated: Count, edited: Count, missing: Count, outage: Count },
-      { description: 'Intervals of the period and how many were estimated, edited, missing, outage' },
+      {
+        description:
+          'Intervals of the period and how many were estimated (by VEE or by the head-end: estimated_flag), edited, missing, outage',
+      },
     ),
     days: Count,
     days_in_period: Count,
     complete: Type.Boolean({ description: 'the service point has data on every day of the period' }),
-    hold: Type.Boolean({ description: 'billing quality gate: too many estimated/missing intervals' }),
+    hold: Type.Boolean({
+      description: 'billing quality gate: too many estimated (VEE or head-end) or missing intervals',
+    }),
     hold_reason: Nullable(Type.String()),
   },
   { additionalProperties: false },

@@ -30,6 +30,7 @@ import {
   type WatermarkSource,
 } from '../alerts/overview.ts';
 import { notFound } from '../errors.ts';
+import { ASSET_FILE_PATTERN } from '../formats.ts';
 import { DEFAULT_ALERTS_ROUTES_OPTIONS } from '../routes/alerts.ts';
 import type { RouteContext, RouteModule } from '../routes/context.ts';
 import { loadAssets } from './static.ts';
@@ -132,7 +133,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions = {}): Rou
         schema: {
           hide: true,
           params: Type.Object(
-            { file: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*\\.[a-z]+$', maxLength: 64 }) },
+            { file: Type.String({ pattern: ASSET_FILE_PATTERN, maxLength: 64 }) },
             { additionalProperties: false },
           ),
         },

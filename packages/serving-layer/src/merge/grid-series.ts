@@ -11,7 +11,9 @@
  *    realtime windows take meters_total from `provisionalMetersTotal` (the latest batch figure for the
  *    entity); null when no total is known;
  *  - voltage avg/min/max over actual reads: batch windows weigh voltage_avg by their actual reads
- *    (meters_total − estimated − edited − missing − outage), realtime windows add their exact sums.
+ *    (meters_total − estimated − edited − missing − outage), realtime windows add their exact sums
+ *    (over every read: the realtime view does not split voltage by estimated_flag, so a provisional
+ *    window also averages the voltage of reads the head-end estimated, which the batch leaves out).
  * A window has a value when at least one meter has one (batch: not all missing; realtime: a read).
  */
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';

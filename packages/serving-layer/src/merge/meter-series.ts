@@ -12,7 +12,9 @@
  * counts say how many of its intervals are in each class. A cell must lie wholly in the batch
  * coverage and inside one bucket (the sources choose the view whose rows nest in the step's
  * buckets); a cell starting outside the coverage is ignored. Batch intervals that no cell covers
- * count as missing; so do realtime intervals without a read.
+ * count as missing; so do realtime intervals without a read. A realtime interval whose read the
+ * head-end flagged as estimated (estimated_flag) counts as estimated, any other read as actual — the
+ * same class the batch layer gives it (a head-end estimate is class E, method HEAD_END).
  */
 import { assertInstant, isAlignedIntervalStart } from '@ami/shared/time';
 import type { MeterTailInterval } from '@ami/speed-layer/realtime-view';
@@ -60,7 +62,13 @@ export interface MeterMergeInput {
 export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
   const { buckets, watermarkMs } = input;
   const coverage = input.coverage ?? watermarkCoverage(watermarkMs);
-  const acc = buckets.map(() => ({ wh: 0, batch: emptyQuality(), realtime: 0, realtimeWh: 0 }));
+  const acc = buckets.map(() => ({
+    wh: 0,
+    batch: emptyQuality(),
+    realtime: 0,
+    realtimeEstimated: 0,
+    realtimeWh: 0,
+  }));
 
   for (const cell of input.authoritative) {
     if (!coversInterval(coverage, cell.startMs)) continue; // the realtime view answers there
@@ -89,8 +97,10 @@ export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
     seen.add(iv.startMs);
     const i = bucketIndexOf(buckets, iv.startMs);
     if (i < 0) continue;
-    acc[i]!.realtime += 1;
-    acc[i]!.realtimeWh += iv.wh;
+    const a = acc[i]!;
+    a.realtime += 1;
+    if (iv.estimated) a.realtimeEstimated += 1;
+    a.realtimeWh += iv.wh;
   }
 
   return buckets.map((bucket, i) => {
@@ -104,7 +114,8 @@ export function mergeMeterSeries(input: MeterMergeInput): MeterPoint[] {
     }
     const quality: QualityCounts = {
       ...a.batch,
-      actual: a.batch.actual + a.realtime,
+      actual: a.batch.actual + a.realtime - a.realtimeEstimated,
+      estimated: a.batch.estimated + a.realtimeEstimated,
       missing: a.batch.missing + (split.batchIntervals - covered) + (split.realtimeIntervals - a.realtime),
     };
     const status = bucketStatusBy(coverage, bucket, valuedIntervals(quality) > 0);

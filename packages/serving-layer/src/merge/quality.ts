@@ -2,7 +2,8 @@
  * Quality counts of a series point: how many of the bucket's 15-minute intervals (meter series) are
  * actual, estimated, edited, missing or outage (SPEC 5 classes A, E, M, X, O). The five counts add up
  * to the intervals of the bucket. Provisional intervals count as actual when the realtime view holds
- * a read, as missing when it holds none.
+ * a read, as estimated when that read carries the head-end's estimated_flag, as missing when it holds
+ * none.
  */
 export interface QualityCounts {
   actual: number;

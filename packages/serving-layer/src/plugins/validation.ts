@@ -5,6 +5,8 @@
  *    refused (finiteOnly: ajv lets "Infinity" through as an integer, past minimum and maximum);
  *  - removeAdditional off, so `additionalProperties: false` rejects unknown fields and query
  *    parameters with a 400 naming them instead of silently dropping them;
+ *  - `verbose` errors (the failing schema and the value), from which validation-issues.ts words
+ *    every 400: the field, what was received and what is allowed;
  *  - a response validator (same strict ajv, no coercion, no defaults) used by route-contract.ts.
  */
 import AjvCompiler from '@fastify/ajv-compiler';
@@ -30,6 +32,8 @@ export interface CompiledValidator {
         instancePath?: string;
         message?: string;
         params?: Record<string, unknown>;
+        data?: unknown;
+        parentSchema?: unknown;
       }[]
     | null;
 }
@@ -42,6 +46,7 @@ const STRICT_OPTIONS = {
   removeAdditional: false,
   allErrors: false,
   useDefaults: true,
+  verbose: true,
 } as const;
 
 /** schemaController.compilersFactory.buildValidator for the Fastify factory options. */
@@ -58,20 +63,39 @@ export function requestValidatorFactory(): ValidatorFactory {
       ...base,
       customOptions: { ...custom, ...STRICT_OPTIONS, coerceTypes: false },
     });
-    return (route) => (route.httpPart === 'body' ? exact(route) : finiteOnly(coercing(route)));
+    return (route) => (route.httpPart === 'body' ? exact(route) : finiteOnly(coercing(route), route.schema));
   };
   return factory as unknown as ValidatorFactory;
 }
 
-/** JSON pointer of the first non-finite number in `data` (undefined = none). */
-function nonFinitePath(data: unknown, at: string): string | undefined {
-  if (typeof data === 'number') return Number.isFinite(data) ? undefined : at;
+interface NonFinite {
+  /** JSON pointer of the value. */
+  readonly path: string;
+  readonly value: number;
+  /** The keys leading to it. */
+  readonly keys: readonly string[];
+}
+
+/** The first non-finite number in `data` (undefined = none). */
+function nonFinite(data: unknown, at: string, keys: readonly string[]): NonFinite | undefined {
+  if (typeof data === 'number') return Number.isFinite(data) ? undefined : { path: at, value: data, keys };
   if (data === null || typeof data !== 'object') return undefined;
   for (const [k, v] of Object.entries(data)) {
-    const path = nonFinitePath(v, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`);
-    if (path !== undefined) return path;
+    const found = nonFinite(v, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`, [...keys, k]);
+    if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** The schema of the property at `keys` (through `properties`), if the schema declares it. */
+function schemaAt(schema: unknown, keys: readonly string[]): unknown {
+  let s = schema;
+  for (const k of keys) {
+    const props = (s as { properties?: Record<string, unknown> } | null)?.properties;
+    if (props === undefined || typeof props !== 'object' || !Object.hasOwn(props, k)) return undefined;
+    s = props[k];
+  }
+  return s;
 }
 
 /**
@@ -80,19 +104,27 @@ function nonFinitePath(data: unknown, at: string): string | undefined {
  * isFinite): `?windows=Infinity` reached a handler. A coerced part (querystring, params, headers)
  * holding a non-finite number fails here with a `type` issue, as any other ill-typed value.
  */
-export function finiteOnly(validate: CompiledValidator): CompiledValidator {
+export function finiteOnly(validate: CompiledValidator, schema?: unknown): CompiledValidator {
   const checked = ((data: unknown): boolean => {
     if (!validate(data)) {
       checked.errors = validate.errors ?? null;
       return false;
     }
-    const path = nonFinitePath(data, '');
-    if (path === undefined) {
+    const found = nonFinite(data, '', []);
+    if (found === undefined) {
       checked.errors = null;
       return true;
     }
+    const parentSchema = schemaAt(schema, found.keys);
     checked.errors = [
-      { keyword: 'type', instancePath: path, message: 'must be a finite number', params: { type: 'number' } },
+      {
+        keyword: 'type',
+        instancePath: found.path,
+        message: 'must be a finite number',
+        params: { type: 'number' },
+        data: found.value,
+        ...(parentSchema === undefined ? {} : { parentSchema }),
+      },
     ];
     return false;
   }) as CompiledValidator;

@@ -2,13 +2,15 @@
  * Alert routes (SPEC 6) over the speed layer's alert store and realtime view, read through its
  * contract (`AlertView` / `RealtimeView` of @ami/speed-layer/realtime-view; `deps.alertKeyPrefix`):
  *
- *   GET /v1/alerts?status&severity&source&since&limit   dashboard, operator   list
+ *   GET /v1/alerts?status&severity&source&since&limit&cursor   dashboard, operator   list (paged)
  *   GET /v1/alerts/stream                               dashboard, operator   SSE of transitions
  *   GET /v1/realtime/overview                           dashboard             latest window per feeder
  *
  * status=open lists the active hash; cleared / all list the history stream newest first (cleared:
  * clear transitions only; all: every transition). `since` filters by the transition's event time
- * (opened_at / cleared_at). Without `deps.alertKeyPrefix` every route answers 503.
+ * (opened_at / cleared_at). A page holds at most `limit` alerts; `total` counts every alert matching
+ * from the page on, `truncated` says more match than the page holds and `next_cursor` is where the
+ * next page starts (src/alerts/cursor.ts). Without `deps.alertKeyPrefix` every route answers 503.
  * The stream hijacks the reply (the app's handler timeout does not apply), tails the history stream
  * on a dedicated Redis connection (src/alerts/sse.ts) and is limited per API key (429 beyond).
  */
@@ -42,9 +44,12 @@ import {
   type FeederWindow,
 } from '../alerts/overview.ts';
 import { streamAlerts } from '../alerts/sse.ts';
-import { ApiError, badRequest, dependencyUnavailable, errorResponse } from '../errors.ts';
+import { decodeCursor, encodeCursor, type AlertsCursor } from '../alerts/cursor.ts';
+import { ApiError, dependencyUnavailable, errorResponse, invalidParameter } from '../errors.ts';
+import { ALERTS_CURSOR_PATTERN, ISO_INSTANT_PATTERN, formatOfPattern } from '../formats.ts';
 import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 import type { RouteContext, RouteModule, ServingDeps } from './context.ts';
+import { queryInstant } from './series.ts';
 
 export interface AlertsRoutesOptions {
   /** Concurrent SSE streams per API key (beyond: 429). */
@@ -75,9 +80,6 @@ export const DEFAULT_ALERTS_ROUTES_OPTIONS: AlertsRoutesOptions = {
   maxFeeders: 10_000,
 };
 
-const ISO_OFFSET =
-  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
-
 export const AlertsQuery = Type.Object(
   {
     status: Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('all')], {
@@ -88,11 +90,18 @@ export const AlertsQuery = Type.Object(
     source: Type.Optional(AlertSourceSchema),
     since: Type.Optional(
       Type.String({
-        pattern: ISO_OFFSET,
+        pattern: ISO_INSTANT_PATTERN,
         description: 'ISO-8601 with offset: transitions at or after it (opened_at / cleared_at)',
       }),
     ),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Alerts per page' }),
+    cursor: Type.Optional(
+      Type.String({
+        pattern: ALERTS_CURSOR_PATTERN,
+        description:
+          'The next_cursor of the previous page (same status and filters): the page after it. Absent: the first page',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -112,9 +121,22 @@ const AlertItem = Type.Object(
 export const AlertsResponse = Type.Object(
   {
     status: Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('all')]),
-    count: Type.Integer({ minimum: 0 }),
+    count: Type.Integer({ minimum: 0, description: 'Alerts in this page' }),
+    total: Type.Integer({
+      minimum: 0,
+      description:
+        'Alerts matching status and filters from this page on (the first page: all of them); for cleared and ' +
+        'all counted over the history entries one request reads at most (see total_exact)',
+    }),
+    total_exact: Type.Boolean({
+      description:
+        'false when the history scan stopped at its bound before the end of the history: total is then a lower bound',
+    }),
     truncated: Type.Boolean({
-      description: 'The history scan stopped at its bound before the filter was exhausted',
+      description: 'More alerts match than this page holds: fetch the next page with cursor=next_cursor',
+    }),
+    next_cursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Where the next page starts (pass it as `cursor`); null on the last page',
     }),
     alerts: Type.Array(AlertItem),
   },
@@ -175,11 +197,9 @@ function requireAlerts(redis: RedisClient, prefix: string | undefined): AlertVie
 
 // ---- GET /v1/alerts ----
 
-/** Parse: the query's filter (400 for a `since` that is no instant). */
+/** Parse: the query's filter (400 naming `since` when it is no instant in the supported range). */
 function alertFilter(q: AlertsQuery): AlertFilter {
-  const sinceMs = q.since === undefined ? undefined : parseIsoInstant(q.since);
-  if (sinceMs !== undefined && !Number.isFinite(sinceMs))
-    throw badRequest('since is not a valid instant', { field: 'since' });
+  const sinceMs = q.since === undefined ? undefined : queryInstant('since', q.since);
   return {
     ...(q.severity !== undefined ? { severity: q.severity } : {}),
     ...(q.source !== undefined ? { source: q.source } : {}),
@@ -187,35 +207,98 @@ function alertFilter(q: AlertsQuery): AlertFilter {
   };
 }
 
-/** Fetch + format: the active set (status=open) or a page of the history stream, newest first. */
-async function listAlerts(
+/** Parse: where the page starts (400 naming `cursor` when it is none of ours or pages another status). */
+function alertsCursor(q: AlertsQuery): AlertsCursor | undefined {
+  if (q.cursor === undefined) return undefined;
+  const cursor = decodeCursor(q.cursor);
+  if (cursor === undefined)
+    throw invalidParameter(
+      'querystring',
+      'cursor',
+      q.cursor,
+      formatOfPattern(ALERTS_CURSOR_PATTERN) ?? 'a cursor',
+    );
+  if (cursor.status !== q.status)
+    throw invalidParameter(
+      'querystring',
+      'cursor',
+      q.cursor,
+      `a cursor of status=${q.status} (this one pages status=${cursor.status})`,
+    );
+  return cursor;
+}
+
+/** Fetch + format: a page of the active set (status=open), newest opened first. */
+async function openAlertsPage(
   alerts: AlertView,
   q: AlertsQuery,
+  filter: AlertFilter,
+  cursor: AlertsCursor | undefined,
+): Promise<AlertsResponse> {
+  const after = cursor?.status === 'open' ? cursor.after : undefined;
+  const page = await readOpenAlerts(alerts, filter, q.limit, after);
+  const last = page.alerts[page.alerts.length - 1];
+  const truncated = page.total > page.alerts.length;
+  return {
+    status: q.status,
+    count: page.alerts.length,
+    total: page.total,
+    total_exact: true,
+    truncated,
+    next_cursor:
+      truncated && last !== undefined
+        ? encodeCursor({
+            status: 'open',
+            after: { openedAtMs: parseIsoInstant(last.opened_at), id: last.id },
+          })
+        : null,
+    alerts: page.alerts.map((alert) => ({ stream_id: null, transition: 'opened' as const, alert })),
+  };
+}
+
+/**
+ * Fetch + format: a page of the history stream (status=cleared|all), newest first. The next page
+ * starts after the last alert returned when more match, else after the last entry read when the scan
+ * stopped at its bound.
+ */
+async function historyPage(
+  alerts: AlertView,
+  q: AlertsQuery,
+  filter: AlertFilter,
+  cursor: AlertsCursor | undefined,
   maxHistoryScan: number,
 ): Promise<AlertsResponse> {
-  const filter = alertFilter(q);
-  if (q.status === 'open') {
-    const open = await readOpenAlerts(alerts, filter, q.limit);
-    return {
-      status: q.status,
-      count: open.length,
-      truncated: false,
-      alerts: open.map((alert) => ({ stream_id: null, transition: 'opened' as const, alert })),
-    };
-  }
-  const page = await readHistory(
-    alerts,
-    filter,
-    q.status === 'cleared' ? 'cleared' : undefined,
-    q.limit,
-    maxHistoryScan,
-  );
+  const beforeId = cursor?.status === 'open' ? undefined : cursor?.beforeId;
+  const page = await readHistory(alerts, filter, q.status === 'cleared' ? 'cleared' : undefined, {
+    limit: q.limit,
+    maxScan: maxHistoryScan,
+    ...(beforeId !== undefined ? { beforeId } : {}),
+  });
+  const more = page.matched > page.entries.length;
+  const resumeAt = more
+    ? page.entries[page.entries.length - 1]?.streamId
+    : page.truncated
+      ? page.lastReadId
+      : undefined;
+  const status = q.status === 'cleared' ? 'cleared' : 'all';
   return {
     status: q.status,
     count: page.entries.length,
-    truncated: page.truncated,
+    total: page.matched,
+    total_exact: !page.truncated,
+    truncated: more || page.truncated,
+    next_cursor: resumeAt === undefined ? null : encodeCursor({ status, beforeId: resumeAt }),
     alerts: page.entries.map((e) => ({ stream_id: e.streamId, transition: e.transition, alert: e.alert })),
   };
+}
+
+/** Parse → fetch → format: one page of GET /v1/alerts. */
+function listAlerts(alerts: AlertView, q: AlertsQuery, maxHistoryScan: number): Promise<AlertsResponse> {
+  const filter = alertFilter(q);
+  const cursor = alertsCursor(q);
+  return q.status === 'open'
+    ? openAlertsPage(alerts, q, filter, cursor)
+    : historyPage(alerts, q, filter, cursor, maxHistoryScan);
 }
 
 // ---- GET /v1/alerts/stream ----
@@ -262,7 +345,12 @@ function lastEventIdOf(req: FastifyRequest<{ Querystring: Static<typeof StreamQu
   const header = req.headers['last-event-id'];
   const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
   if (fromHeader !== undefined && !isStreamId(fromHeader))
-    throw badRequest('Last-Event-ID is not a stream id', { header: 'last-event-id' });
+    throw invalidParameter(
+      'headers',
+      'last-event-id',
+      fromHeader,
+      formatOfPattern(STREAM_ID_PATTERN) ?? 'a history stream id',
+    );
   return fromHeader ?? req.query.lastEventId;
 }
 
@@ -391,7 +479,7 @@ async function realtimeOverview(
     opts.allowedLatenessMs,
   );
   const window = latestClosedWindow(watermarkMs);
-  const active = await readOpenAlerts(alerts, {}, Number.MAX_SAFE_INTEGER);
+  const active = (await readOpenAlerts(alerts, {}, Number.MAX_SAFE_INTEGER)).alerts;
   return deps.catalog.withPinned(async (pinned) => {
     const roster = await rosters.get(pinned, pool);
     const feederIds =
@@ -424,7 +512,12 @@ const LIST_SCHEMA = {
   summary: 'Open alerts or alert history',
   description:
     'status=open lists the active set (newest opened first); cleared and all read the history ' +
-    'stream newest first (at most `limit` ≤ 1000 items). `since` filters by opened_at / cleared_at.',
+    'stream newest first. `since` filters by opened_at / cleared_at. Paging: a page holds at most ' +
+    '`limit` (≤ 1000) alerts; `total` counts those matching from the page on and `truncated` is true ' +
+    'when more match than the page holds — then ask again with the same parameters plus ' +
+    '`cursor=<next_cursor>` until `next_cursor` is null. For cleared and all, one request reads at ' +
+    'most a bounded number of history entries: `total_exact` false means total is a lower bound and ' +
+    'next_cursor continues the scan.',
   querystring: AlertsQuery,
   response: { 200: AlertsResponse },
 };

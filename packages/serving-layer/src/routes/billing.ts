@@ -4,8 +4,9 @@
  * partition `month=<period>` of ONE pinned catalog version — never provisional data.
  *
  * The handler is a sequence of named steps: parse (the period, 400) → authorize (the `billing` role;
- * customer ids in clear or pseudonymised by role) → fetch (the period must be final, else 409 with
- * `details.missing_days`; the view's rows, 404 for an unknown service point; src/billing/view.ts) →
+ * customer ids in clear or pseudonymised by role) → fetch (a service point the topology has no
+ * version of during the period is 404, final period or not; the period must be final, else 409 with
+ * `details.missing_days`; the view's rows, 404 for a service point without a row; src/billing/view.ts) →
  * merge (rows into the JSON body, src/billing/format.ts) → format (JSON; CSV with kWh to 3 decimals
  * through the API's one CSV writer; Parquet: a DuckDB COPY of the rows as stored, integer Wh, plus
  * period and versions, written to a temp file that is streamed and then removed).
@@ -33,7 +34,8 @@ import {
   type BillingView,
   type ParquetExport,
 } from '../billing/view.ts';
-import { badRequest, errorResponse } from '../errors.ts';
+import { errorResponse, invalidParameter, notFound } from '../errors.ts';
+import type { TopologyLookup } from '../topology.ts';
 import type { RouteModule } from './context.ts';
 
 export {
@@ -62,7 +64,9 @@ const DETERMINANTS_SCHEMA = {
         [PARQUET_CONTENT_TYPE]: { schema: Type.String({ format: 'binary' }) },
       },
     },
-    404: errorResponse('Unknown service point in this period'),
+    404: errorResponse(
+      'Unknown service point: the topology has no version of it during the period, or the final period has no row of it',
+    ),
     409: errorResponse('The period is not final: details.missing_days lists its unpublished days'),
   },
 };
@@ -75,10 +79,27 @@ interface BillingRequest extends BillingSelection {
   readonly timeZone: string;
 }
 
-/** Parse: the query beyond its schema (a real billing period, 400 otherwise). */
+/** Billing periods the API serves: years 0002–9998, as query instants (routes/series.ts). */
+const FIRST_PERIOD = '0002-01';
+const LAST_PERIOD = '9998-12';
+
+/** Parse: the query beyond its schema (a real billing period in the supported years, 400 otherwise). */
 function parseRequest(q: BillingQuery, timeZone: string): BillingRequest {
+  // years first (the schema made it YYYY-MM): 0000-01 is out of range, 2026-13 no month
+  if (q.period < FIRST_PERIOD || q.period > LAST_PERIOD)
+    throw invalidParameter(
+      'querystring',
+      'period',
+      q.period,
+      `a month from ${FIRST_PERIOD} to ${LAST_PERIOD}`,
+    );
   if (!isValidBillingPeriod(q.period))
-    throw badRequest(`not a billing period YYYY-MM: ${q.period}`, { period: q.period });
+    throw invalidParameter(
+      'querystring',
+      'period',
+      q.period,
+      'a month YYYY-MM with a month 01–12, e.g. 2026-03',
+    );
   const bounds = billingPeriodBounds(q.period, timeZone);
   return {
     period: q.period,
@@ -88,6 +109,21 @@ function parseRequest(q: BillingQuery, timeZone: string): BillingRequest {
     endMs: bounds.endMs,
     timeZone,
   };
+}
+
+/**
+ * Fetch: 404 for a service point the topology has no version of during the period — before the
+ * period's finality, so that an unknown one is never answered 409 (nothing to check without a
+ * topology or a service point filter).
+ */
+async function requireKnownServicePoint(topology: TopologyLookup | undefined, request: BillingRequest) {
+  const id = request.servicePointId;
+  if (topology === undefined || id === undefined) return;
+  if (await topology.servicePointDuring(id, request.startMs, request.endMs)) return;
+  throw notFound(`unknown service point ${id}: the topology has no version of it in ${request.period}`, {
+    servicePointId: id,
+    period: request.period,
+  });
 }
 
 /** Authorize: whether the caller may see customer ids in clear (the Parquet export drops them else). */
@@ -129,6 +165,7 @@ export const billingRoutes: RouteModule = (fastify, ctx) => {
     { preHandler: ctx.authorize(['billing']), schema: DETERMINANTS_SCHEMA },
     async (req, reply) => {
       const request = parseRequest(req.query, deps.timeZone);
+      await requireKnownServicePoint(deps.topology, request);
       return deps.catalog.withPinned(async (pinned) => {
         requireFinalPeriod(pinned, request.period, request.endMs, request.timeZone);
         const view = await openBillingView(pinned, request);

@@ -6,10 +6,12 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { DuckDBInstance, RedisClient } from '@ami/shared/clients';
 import type { CatalogReader } from '@ami/shared/catalog';
+import type { Partitioner } from '@ami/shared/partitioner';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BatchJobs, EditStore } from '@ami/batch-layer/commands';
 import type { ApiCaller } from '../auth/key-store.ts';
 import type { DuckDBPool } from '../sources/duckdb-pool.ts';
+import type { TopologyLookup } from '../topology.ts';
 
 /** SPEC 6 roles. */
 export const ROLES = ['dashboard', 'analyst', 'billing', 'operator', 'editor'] as const;
@@ -27,6 +29,8 @@ export interface ServingDeps {
   /** Speed layer's Redis key prefix (AMI_SPEED_KEY_PREFIX) and the reads topic's partition count. */
   readonly realtimePrefix: string;
   readonly partitions: number;
+  /** AMI_KAFKA_PARTITIONER: the rule the speed layer placed meters by (default murmur2). */
+  readonly partitioner?: Partitioner;
   readonly now: () => number;
   /**
    * Operational dependencies of some routes (optional so that a test can build an app without
@@ -45,6 +49,13 @@ export interface ServingDeps {
   readonly alertKeyPrefix?: string;
   /** Stable keyed pseudonym of a customer id (for the analyst role). */
   readonly pseudonymise?: (customerId: string) => string;
+  /**
+   * The meters and service points of the topology (AMI_TOPOLOGY_FILE, src/topology.ts): edits of a
+   * meter without a version answer 422, billing of a service point without one 404. POST /v1/edits
+   * needs it (503 without); billing without it cannot tell an unknown service point in a period
+   * that is not final.
+   */
+  readonly topology?: TopologyLookup;
 }
 
 export interface RouteContext {

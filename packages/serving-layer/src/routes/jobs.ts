@@ -6,6 +6,9 @@
  *   GET  /v1/jobs/{id}                            state, progress, phase, children of one job
  *   GET  /v1/jobs[?limit]                         the most recent jobs, newest first
  *
+ * Every id GET /v1/jobs lists can be looked up: the id pattern (formats.ts JOB_ID_PATTERN) admits
+ * ours and BullMQ's, including its scheduler runs `repeat:<scheduler>:<ms>`.
+ *
  * All through BatchJobs (@ami/batch-layer/commands); its range checks (calendar dates, from ≤ to,
  * days over, at most AMI_BATCH_BACKFILL_MAX_DAYS) answer 400. `token` makes a retried request
  * idempotent (the same token → the same job).
@@ -14,8 +17,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { backfillJobId, type BatchJobs, type JobProgressView } from '@ami/batch-layer/commands';
 import { LocalDateSchema } from '@ami/shared/contracts';
-import { formatIsoUtc } from '@ami/shared/time';
-import { badRequest, dependencyUnavailable, errorResponse, notFound } from '../errors.ts';
+import { formatIsoUtc, isValidLocalDate } from '@ami/shared/time';
+import { badRequest, dependencyUnavailable, errorResponse, invalidParameter, notFound } from '../errors.ts';
+import { JOB_ID_PATTERN, JOB_TOKEN_PATTERN } from '../formats.ts';
 import type { RouteModule } from './context.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -24,7 +28,7 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const MAX_JOBS_LISTED = 100;
 
 const Token = Type.String({
-  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  pattern: JOB_TOKEN_PATTERN,
   description: 'Idempotency token: the same token again returns the same job',
 });
 
@@ -51,7 +55,13 @@ export const JobAccepted = Type.Object(
 );
 
 const JobIdParams = Type.Object(
-  { id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'Job id' }) },
+  {
+    id: Type.String({
+      pattern: JOB_ID_PATTERN,
+      description:
+        'Job id, as GET /v1/jobs and the job requests answer it (e.g. repeat:relay-restatements:<ms>)',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -102,13 +112,30 @@ export function jobView(j: JobProgressView): JobView {
   };
 }
 
-/** BatchJobs' validation errors (RangeError) → 400. */
-async function validated<T>(fn: () => Promise<T>): Promise<T> {
+/** Parse: the body's local dates are calendar dates (400 naming the field otherwise). */
+function calendarDates(dates: Readonly<Record<string, string>>): void {
+  for (const [field, value] of Object.entries(dates))
+    if (!isValidLocalDate(value))
+      throw invalidParameter('body', field, value, 'a calendar date YYYY-MM-DD, e.g. 2026-03-01');
+}
+
+/**
+ * BatchJobs' refusals (RangeError: a day not over yet, a range too long) → 400 naming the body
+ * fields they are about and what was received.
+ */
+async function validated<T>(fields: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof RangeError) throw badRequest(err.message);
-    throw err;
+    if (!(err instanceof RangeError)) throw err;
+    const names = Object.keys(fields);
+    const received = Object.entries(fields)
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .join(', ');
+    throw badRequest(
+      `body field${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(' and ')}: ${err.message}; received ${received}`,
+      { in: 'body', fields: names },
+    );
   }
 }
 
@@ -138,7 +165,9 @@ export const jobsRoutes: RouteModule = (fastify, ctx) => {
     async (req, reply) => {
       const jobs = jobsOf();
       const { from, to, token } = req.body;
-      const id = await validated(async () => {
+      calendarDates({ from, to });
+      if (to < from) throw invalidParameter('body', 'to', to, `a day at or after "from" (${from})`);
+      const id = await validated({ from, to }, async () => {
         const existing =
           token === undefined ? null : await jobs.getProgress(backfillJobId({ from, to }, token));
         return { id: await jobs.enqueueBackfill(from, to, token), added: existing === null };
@@ -162,7 +191,8 @@ export const jobsRoutes: RouteModule = (fastify, ctx) => {
     async (req, reply) => {
       const jobs = jobsOf();
       const { date, token } = req.body;
-      const r = await validated(() => jobs.enqueueRebuild(date, 'backfill', token));
+      calendarDates({ date });
+      const r = await validated({ date }, () => jobs.enqueueRebuild(date, 'backfill', token));
       return reply.code(202).send({ job_id: r.id, added: r.added });
     },
   );

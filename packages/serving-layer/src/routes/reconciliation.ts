@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { readReconciliationReport } from '@ami/batch-layer/commands';
 import { LocalDateSchema, ReconciliationReportSchema } from '@ami/shared/contracts';
 import { isValidLocalDate } from '@ami/shared/time';
-import { badRequest, dependencyUnavailable, errorResponse, notFound } from '../errors.ts';
+import { dependencyUnavailable, errorResponse, invalidParameter, notFound } from '../errors.ts';
 import type { RouteModule } from './context.ts';
 
 export const ReconciliationQuery = Type.Object(
@@ -40,7 +40,8 @@ export const reconciliationRoutes: RouteModule = (fastify, ctx) => {
       if (!s3 || bucket === undefined || reconciliationPrefix === undefined)
         throw dependencyUnavailable('s3', 'reconciliation reports are not configured');
       const { date } = req.query;
-      if (!isValidLocalDate(date)) throw badRequest(`not a calendar date: ${date}`, { date });
+      if (!isValidLocalDate(date))
+        throw invalidParameter('querystring', 'date', date, 'a calendar date YYYY-MM-DD, e.g. 2026-03-01');
       const report = await readReconciliationReport(s3, bucket, reconciliationPrefix, date);
       if (!report) throw notFound(`no reconciliation report for ${date}`, { date });
       return report;

@@ -42,6 +42,8 @@ import {
   readMeterAuthoritative,
   type BatchSource,
 } from '../sources/authoritative.ts';
+import { invalidParameter } from '../errors.ts';
+import { ISO_INSTANT_PATTERN, formatOfPattern } from '../formats.ts';
 import type { DuckDBPool } from '../sources/duckdb-pool.ts';
 import { readGridProvisional, readMeterProvisional, type RealtimeSource } from '../sources/provisional.ts';
 import type { RouteContext, RouteModule } from './context.ts';
@@ -54,15 +56,15 @@ export const MAX_RANGE_DAYS: Readonly<Record<Step, number>> = {
   '1mo': 3653,
 };
 
-const ISO_OFFSET =
-  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
-
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const SeriesQuery = Type.Object(
   {
-    from: Type.String({ pattern: ISO_OFFSET, description: 'start, inclusive: ISO-8601 with offset' }),
-    to: Type.String({ pattern: ISO_OFFSET, description: 'end, exclusive: ISO-8601 with offset' }),
+    from: Type.String({
+      pattern: ISO_INSTANT_PATTERN,
+      description: 'start, inclusive: ISO-8601 with offset',
+    }),
+    to: Type.String({ pattern: ISO_INSTANT_PATTERN, description: 'end, exclusive: ISO-8601 with offset' }),
     step: Type.Union(
       STEPS.map((s) => Type.Literal(s)),
       { description: '15m and 1h: UTC windows; 1d and 1mo: local days and months (AMI_TIMEZONE)' },
@@ -140,11 +142,6 @@ export const GridSeriesResponse = Type.Object({
 });
 export type GridSeriesResponse = Static<typeof GridSeriesResponse>;
 
-/** An error the app's error handler turns into `{error, message, details}` with this status. */
-function httpError(statusCode: number, message: string, details?: Record<string, unknown>) {
-  return Object.assign(new Error(message), { statusCode, details });
-}
-
 interface ParsedQuery {
   readonly fromMs: number;
   readonly toMs: number;
@@ -158,19 +155,31 @@ interface ParsedQuery {
 export const EARLIEST_QUERY_MS = Date.parse('0002-01-01T00:00:00Z');
 export const LATEST_QUERY_MS = Date.parse('9999-01-01T00:00:00Z');
 
-/** A query instant: ISO-8601 with offset, inside [EARLIEST_QUERY_MS, LATEST_QUERY_MS); 400 otherwise. */
-function queryInstant(name: 'from' | 'to', text: string): number {
+const EARLIEST_QUERY_TEXT = '0002-01-01T00:00:00Z';
+const LATEST_QUERY_TEXT = '9999-01-01T00:00:00Z';
+
+/**
+ * A query instant (`from`, `to`, `since`, …): ISO-8601 with offset naming a real date and time,
+ * inside [EARLIEST_QUERY_MS, LATEST_QUERY_MS); else a 400 naming the parameter, the allowed range and
+ * the value received.
+ */
+export function queryInstant(name: string, text: string): number {
   const ms = parseIsoInstant(text);
-  if (Number.isNaN(ms)) throw httpError(400, `${name} is not an ISO-8601 instant with offset: ${text}`);
-  if (ms < EARLIEST_QUERY_MS || ms >= LATEST_QUERY_MS) {
-    const earliest = '0002-01-01T00:00:00Z';
-    const latest = '9999-01-01T00:00:00Z';
-    throw httpError(400, `${name} must be at or after ${earliest} and before ${latest}: ${text}`, {
-      [name]: text,
-      earliest,
-      latest,
-    });
-  }
+  if (Number.isNaN(ms))
+    throw invalidParameter(
+      'querystring',
+      name,
+      text,
+      `${formatOfPattern(ISO_INSTANT_PATTERN) ?? 'an ISO-8601 instant'} naming a real date and time`,
+    );
+  if (ms < EARLIEST_QUERY_MS || ms >= LATEST_QUERY_MS)
+    throw invalidParameter(
+      'querystring',
+      name,
+      text,
+      `at or after ${EARLIEST_QUERY_TEXT} and before ${LATEST_QUERY_TEXT}`,
+      { earliest: EARLIEST_QUERY_TEXT, latest: LATEST_QUERY_TEXT },
+    );
   return ms;
 }
 
@@ -178,14 +187,21 @@ function queryInstant(name: 'from' | 'to', text: string): number {
 export function parseSeriesQuery(q: SeriesQuery): ParsedQuery {
   const fromMs = queryInstant('from', q.from);
   const toMs = queryInstant('to', q.to);
-  if (fromMs >= toMs) throw httpError(400, 'from must be before to', { from: q.from, to: q.to });
+  if (fromMs >= toMs)
+    throw invalidParameter('querystring', 'to', q.to, `after "from" (${q.from})`, { from: q.from, to: q.to });
   const maxDays = MAX_RANGE_DAYS[q.step];
   if (toMs - fromMs > maxDays * DAY_MS) {
-    throw httpError(400, `step ${q.step} allows at most ${maxDays} days between from and to`, {
-      step: q.step,
-      maxDays,
-      days: Math.round(((toMs - fromMs) / DAY_MS) * 100) / 100,
-    });
+    throw invalidParameter(
+      'querystring',
+      'to',
+      q.to,
+      `at most ${maxDays} days after "from" with step ${q.step}`,
+      {
+        step: q.step,
+        maxDays,
+        days: Math.round(((toMs - fromMs) / DAY_MS) * 100) / 100,
+      },
+    );
   }
   return { fromMs, toMs, step: q.step };
 }
@@ -334,6 +350,7 @@ export const seriesRoutes: RouteModule = (fastify, ctx: RouteContext) => {
     redis: deps.redis,
     keyPrefix: deps.realtimePrefix,
     partitions: deps.partitions,
+    partitioner: deps.partitioner,
     timeZone: tz,
   };
   const src: SeriesSources = {

@@ -4,6 +4,7 @@
  * read; the values come back as the merge's provisional inputs (src/merge).
  */
 import type { RedisClient } from '@ami/shared/clients';
+import type { Partitioner } from '@ami/shared/partitioner';
 import { RealtimeView, type GridLevel } from '@ami/speed-layer/realtime-view';
 import type { ProvisionalGridWindow, ProvisionalMeterInterval } from '../merge/index.ts';
 
@@ -12,6 +13,8 @@ export interface RealtimeSource {
   readonly redis: RedisClient;
   readonly keyPrefix: string;
   readonly partitions: number;
+  /** AMI_KAFKA_PARTITIONER: which partition's keys hold a meter (default murmur2). */
+  readonly partitioner?: Partitioner;
   readonly timeZone: string;
 }
 

@@ -6,6 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_PARTITIONER, parsePartitioner } from '../partitioner.ts';
 import {
   parse,
   readSettings,
@@ -151,6 +152,12 @@ export const topicSettings = {
     'Partitions of the head-end topics (reads, events) when the platform creates them',
     '6',
     parse.int(1, 1024),
+  ),
+  partitioner: setting(
+    'AMI_KAFKA_PARTITIONER',
+    "Partitioner of the head-end's producer for the reads topic (keyed by meter_id; ADR 0011): `murmur2` = Java clients, librdkafka `murmur2`/`murmur2_random`, @platformatic/kafka `compatibilityPartitioner`; `crc32` = librdkafka's default `consistent_random` (and `consistent`): kcat, confluent-kafka-python/-go/-dotnet on their defaults; `fnv1a` = librdkafka `fnv1a`/`fnv1a_random`, Sarama's default. The speed layer keeps a meter under the partition this rule gives (a read on another one goes to the DLQ as WRONG_PARTITION), the API finds it there and the simulator produces by it",
+    DEFAULT_PARTITIONER,
+    parsePartitioner,
   ),
 } as const satisfies SettingsSpec;
 

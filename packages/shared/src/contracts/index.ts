@@ -22,7 +22,7 @@ export {
 } from './reasons.ts';
 export { checkValue, schemaKeyword, schemaViolation, type Checked } from './schema-errors.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES, decodeJsonObject, type Decoded } from './message.ts';
-export { checkMeterPartition } from './partition.ts';
+export { checkMeterPartition, type MeterPartitionContext } from './partition.ts';
 export {
   DEFAULT_MAX_FUTURE_SKEW_MS,
   DEFAULT_MIN_PLAUSIBLE_INSTANT_MS,

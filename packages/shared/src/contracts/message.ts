@@ -1,6 +1,8 @@
 /**
- * First stage of every inbound message: size limit, JSON parse, "is an object". Never throws.
+ * First stage of every inbound message: size limit, JSON parse, "is an object", no key written twice
+ * in one object (json-keys.ts). Never throws.
  */
+import { firstDuplicateKey, hasDuplicateKeys } from './json-keys.ts';
 import { failure, type ValidationFailure } from './reasons.ts';
 
 /** Default AMI_MAX_MESSAGE_BYTES: a read is ≈ 400 bytes; anything near this is not a read. */
@@ -21,9 +23,10 @@ export function decodeJsonObject(bytes: Buffer | string | null, maxBytes: number
   if (bytes === null) return failure('MALFORMED_JSON', 'message has no value (tombstone)');
   const size = exceedsBytes(bytes, maxBytes);
   if (size >= 0) return failure('MESSAGE_TOO_LARGE', `message is ${size} bytes, the limit is ${maxBytes}`);
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     return failure('MALFORMED_JSON', err instanceof Error ? err.message.slice(0, 200) : 'not JSON');
   }
@@ -31,5 +34,18 @@ export function decodeJsonObject(bytes: Buffer | string | null, maxBytes: number
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     return failure('NOT_AN_OBJECT', `message is ${kind}, expected an object`, '');
   }
+  if (hasDuplicateKeys(bytes, value)) return duplicateKey(text);
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** DUPLICATE_KEY naming the key and where it is written the second time. */
+function duplicateKey(text: string): ValidationFailure {
+  const dup = firstDuplicateKey(text);
+  if (dup === undefined) return failure('DUPLICATE_KEY', 'an object writes a key more than once');
+  const name = JSON.stringify(dup.key.slice(0, 64));
+  return failure(
+    'DUPLICATE_KEY',
+    `key ${name} is written more than once in one object (JSON.parse would keep the last value)`,
+    dup.path.slice(0, 200),
+  );
 }

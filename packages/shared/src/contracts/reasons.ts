@@ -6,8 +6,8 @@
  * rejections at the schema stage and who handles them instead.
  *
  * Checks run in a fixed order and the first failure is reported, so one message has one reason:
- * MESSAGE_TOO_LARGE → MALFORMED_JSON → NOT_AN_OBJECT → SCHEMA_VIOLATION → BAD_TIMESTAMP →
- * OUT_OF_RANGE (implausibly old instant) → MISALIGNED_INTERVAL / BAD_INTERVAL_LENGTH /
+ * MESSAGE_TOO_LARGE → MALFORMED_JSON → NOT_AN_OBJECT → DUPLICATE_KEY → SCHEMA_VIOLATION →
+ * BAD_TIMESTAMP → OUT_OF_RANGE (implausibly old instant) → MISALIGNED_INTERVAL / BAD_INTERVAL_LENGTH /
  * BAD_REGISTER_INSTANT → FUTURE_TIMESTAMP → OUT_OF_RANGE (read_ts order, energy, voltage) →
  * NET_MISMATCH; for events … → BAD_TIMESTAMP → OUT_OF_RANGE → FUTURE_TIMESTAMP → UNKNOWN_EVENT_CODE.
  * UNKNOWN_METER comes from a separate topology check (checkKnownMeter) after validation, and
@@ -29,6 +29,13 @@ export const REASON_CODES = {
     appliesTo: ['read', 'event'],
     meaning: 'Valid JSON, but not an object (array, string, number, boolean or null).',
     producedBy: 'malformed JSON (e.g. a bare value or an array of reads)',
+  },
+  DUPLICATE_KEY: {
+    appliesTo: ['read', 'event'],
+    meaning:
+      'Valid JSON, but one object writes the same key twice (e.g. "consumption_kwh" twice): JSON.parse would silently keep the last value, so which one the head-end meant is unknown. `path` points at the second occurrence.',
+    producedBy:
+      'schema violations (duplicated keys); a head-end or bridge that appends a field instead of replacing it',
   },
   SCHEMA_VIOLATION: {
     appliesTo: ['read', 'event'],
@@ -91,9 +98,9 @@ export const REASON_CODES = {
   WRONG_PARTITION: {
     appliesTo: ['read'],
     meaning:
-      'An INTERVAL read on a reads-topic partition other than its meter’s (partitionOfMeter(meter_id)): the message key is not its meter_id. The speed layer keeps each meter’s intervals under one partition — latest-wins, the exactly-once fence and grid sums depend on it — so it dead-letters the read (reported by checkMeterPartition); the archiver archives it, since the batch latest-wins rule is global.',
+      'An INTERVAL read on a reads-topic partition other than its meter’s: the one the configured partitioner (AMI_KAFKA_PARTITIONER: murmur2, crc32 or fnv1a; ADR 0011) gives its meter_id. Either the message key is not its meter_id (none, empty or another), or it is and the head-end’s producer uses another partitioner than the configured one; the detail says which, and names the partitioners that would have placed the read where it arrived. The speed layer keeps each meter’s intervals under one partition — latest-wins, the exactly-once fence and grid sums depend on it — so it dead-letters the read (reported by checkMeterPartition); the archiver archives it, since the batch latest-wins rule is global.',
     producedBy:
-      'a head-end or bridge that keys reads by something other than meter_id (no key, an empty or another key)',
+      'a head-end or bridge that keys reads by something other than meter_id (no key, an empty or another key), or whose producer partitioner is not AMI_KAFKA_PARTITIONER (e.g. librdkafka’s default crc32 `consistent_random` with the default murmur2)',
   },
 } as const satisfies Record<
   string,

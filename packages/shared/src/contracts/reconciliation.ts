@@ -2,8 +2,10 @@
  * Reconciliation report (SPEC 5 "Reconciliation", SPEC 6 `GET /v1/reconciliation?date`): per local
  * day and transformer, provisional energy (speed layer's realtime view) against authoritative energy
  * (batch view grid_15m), window by window (15 minutes), with the differing windows split into those
- * VEE explains (the window holds estimated/edited/missing/outage intervals or reads VEE rejected)
- * and unexplained ones.
+ * VEE explains (the window holds intervals VEE estimated, edited, left missing or outage-filled, or
+ * reads VEE rejected) and unexplained ones. A head-end estimate VEE kept as received (method
+ * HEAD_END) is the same value on both sides, so it explains no difference; windows holding one are
+ * counted apart (windows_with_head_end_estimates).
  *
  * When the realtime view no longer holds the day (retention) or never did, `provisional` is
  * 'unavailable' and every provisional-side figure is null — never zeros.
@@ -37,8 +39,16 @@ export const TransformerReconciliationSchema = Type.Object(
   {
     transformer_id: IdSchema,
     ...FiguresProperties,
-    /** Windows (authoritative side) holding intervals of class E/M/X/O or reads VEE rejected. */
+    /**
+     * Windows (authoritative side) holding intervals VEE changed: class E/M/X/O other than head-end
+     * estimates kept as received, including reads VEE rejected.
+     */
     windows_with_vee_changes: Type.Integer({ minimum: 0 }),
+    /**
+     * Windows (authoritative side) holding head-end estimates VEE kept as received (estimated_flag,
+     * method HEAD_END). Absent in reports made before it existed.
+     */
+    windows_with_head_end_estimates: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Starts of unexplained differing windows, at most RECONCILIATION_MAX_LISTED_WINDOWS. */
     unexplained_windows: Type.Array(InstantSchema, { maxItems: RECONCILIATION_MAX_LISTED_WINDOWS }),
   },

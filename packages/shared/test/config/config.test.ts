@@ -22,6 +22,18 @@ describe('loadConfig', () => {
     });
     expect(c.topics.reads).toBe('ami.headend.reads');
     expect(c.topics.headendPartitions).toBe(6);
+    expect(c.topics.partitioner).toBe('murmur2');
+  });
+
+  it('takes the head-end partitioner from AMI_KAFKA_PARTITIONER and names the allowed ones', () => {
+    for (const p of ['murmur2', 'crc32', 'fnv1a'] as const)
+      expect(loadConfig({ AMI_KAFKA_PARTITIONER: p }).topics.partitioner).toBe(p);
+    expect(() => loadConfig({ AMI_KAFKA_PARTITIONER: 'consistent_random' })).toThrow(
+      /AMI_KAFKA_PARTITIONER="consistent_random": must be one of murmur2, crc32, fnv1a \(librdkafka's consistent_random is crc32\)/,
+    );
+    expect(() => loadConfig({ AMI_KAFKA_PARTITIONER: 'random' })).toThrow(
+      /AMI_KAFKA_PARTITIONER="random": must be one of murmur2, crc32, fnv1a$/m,
+    );
   });
 
   it('derives the default connection URLs from the local port overrides', () => {

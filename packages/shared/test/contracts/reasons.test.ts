@@ -29,6 +29,8 @@ const examples: Record<ReasonCode, () => ValidationFailure | undefined> = {
   MESSAGE_TOO_LARGE: () => failureOf(validateRead('x'.repeat(100_000), ctx)),
   MALFORMED_JSON: () => failureOf(validateRead('{"meter_id":', ctx)),
   NOT_AN_OBJECT: () => failureOf(validateRead('[]', ctx)),
+  DUPLICATE_KEY: () =>
+    failureOf(validateRead(json(intervalRead()).replace('}', ',"consumption_kwh":9}'), ctx)),
   SCHEMA_VIOLATION: () => failureOf(validateRead(json(intervalRead({ voltage_v: null })), ctx)),
   BAD_TIMESTAMP: () => failureOf(validateRead(json(intervalRead({ read_ts: '2025-01-15 08:31' })), ctx)),
   MISALIGNED_INTERVAL: () =>

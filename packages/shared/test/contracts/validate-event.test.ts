@@ -61,6 +61,12 @@ describe('validateEvent', () => {
     );
   });
 
+  it('DUPLICATE_KEY for a key written twice, as for reads (same parser)', () => {
+    const text = json(event()).replace('}', ',"event_code":4242}');
+    const f = rejected(validateEvent(Buffer.from(text), ctx));
+    expect([f.reason, f.path]).toEqual(['DUPLICATE_KEY', '/event_code']);
+  });
+
   it('BAD_TIMESTAMP, FUTURE_TIMESTAMP and OUT_OF_RANGE on event_ts', () => {
     expect(rejected(validateEvent(json(event({ event_ts: '2025-01-15T08:31:02' })), ctx)).reason).toBe(
       'BAD_TIMESTAMP',

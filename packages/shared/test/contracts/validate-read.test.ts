@@ -165,6 +165,20 @@ describe('validateRead: one reason code per kind of invalid message', () => {
     },
   );
 
+  it('DUPLICATE_KEY for a key written twice, whichever value comes last (JSON.parse keeps the last)', () => {
+    const text = json(intervalRead());
+    for (const second of ['"consumption_kwh":0.25', '"consumption_kwh":9', '"consumption_kwh":"x"']) {
+      const f = rejected(validateRead(Buffer.from(text.replace('}', `,${second}}`)), ctx));
+      expect([f.reason, f.path]).toEqual(['DUPLICATE_KEY', '/consumption_kwh']);
+      expect(f.detail).toContain('"consumption_kwh"');
+    }
+  });
+
+  it('DUPLICATE_KEY comes before the schema: a duplicated unknown field is a duplicate first', () => {
+    const text = json(intervalRead({ comment: 1 })).replace('}', ',"comment":2}');
+    expect(rejected(validateRead(text, ctx)).reason).toBe('DUPLICATE_KEY');
+  });
+
   it.each([
     ['missing field', without(intervalRead(), 'read_ts'), '/read_ts', 'required'],
     ['missing read_type', without(intervalRead(), 'read_type'), '/read_type', 'required'],

@@ -16,6 +16,7 @@ import type { RedisClient } from '@ami/shared/clients';
 import type { KafkaProducer } from '@ami/shared/clients';
 import { alertDedupKey, type Alert, type ValidEvent } from '@ami/shared/contracts';
 import type { TopicConfig } from '@ami/shared/config';
+import type { Partitioner } from '@ami/shared/partitioner';
 import { renewLeaseAndSet } from '@ami/shared/lease';
 import {
   GRID_ALERT_TYPE_DEFS,
@@ -65,6 +66,8 @@ export interface AlertEngineDeps {
   /** The realtime view this engine reads (AMI_SPEED_KEY_PREFIX and the reads topic's partitions). */
   readonly viewKeyPrefix: string;
   readonly numPartitions: number;
+  /** AMI_KAFKA_PARTITIONER: the partition a meter's days are under (default murmur2). */
+  readonly partitioner?: Partitioner;
   readonly timeZone: string;
   /** Distinguishes instances in leases and the shared watermark (default: a random UUID). */
   readonly instanceId?: string;
@@ -704,6 +707,7 @@ export class AlertEngine {
           meters,
           date,
           indexes,
+          this.deps.partitioner,
         );
         byDate.set(date, { indexes, present });
       }),

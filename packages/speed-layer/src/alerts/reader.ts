@@ -73,18 +73,33 @@ export interface AlertViewOptions {
 export interface AlertHistoryQuery {
   /** Only entries whose stream id is at or after this time (see the module comment). */
   readonly sinceMs?: number;
+  /** Only entries older than this stream id (exclusive): where the previous page ended. */
+  readonly beforeId?: string;
   /** Entries returned at most. */
   readonly limit: number;
   /** Entries read at most. */
   readonly maxScan: number;
   /** Which (well-formed) entries count. */
   readonly accept: (e: AlertHistoryEntry) => boolean;
+  /**
+   * Keep reading once the page is full, to count every accepted entry (up to `maxScan` read);
+   * without it the scan stops at the first accepted entry beyond the page.
+   */
+  readonly countAll?: boolean;
 }
 
 export interface AlertHistoryPage {
   readonly entries: AlertHistoryEntry[];
   /** True when the scan stopped at `maxScan` entries before the stream (or `sinceMs`) was exhausted. */
   readonly truncated: boolean;
+  /**
+   * Accepted entries the scan met, the page's included: every one from `beforeId` on unless
+   * `truncated` (then a lower bound); without `countAll` at most `limit + 1` (more than `limit`: more
+   * entries follow the page).
+   */
+  readonly matched: number;
+  /** Stream id of the last entry read (undefined: none read): where a truncated scan can resume. */
+  readonly lastReadId: string | undefined;
 }
 
 /** The entries after a cursor (oldest first) and the cursor to continue from. */
@@ -133,28 +148,34 @@ export class AlertView {
   }
 
   /**
-   * History entries that `q.accept`s, newest first, at most `q.limit`: XREVRANGE in pages, at most
-   * `q.maxScan` entries read; with `sinceMs` the scan stops at stream ids before it.
+   * History entries that `q.accept`s, newest first, at most `q.limit`, older than `q.beforeId` when
+   * given: XREVRANGE in pages, at most `q.maxScan` entries read; with `sinceMs` the scan stops at
+   * stream ids before it. Counts the accepted entries (`matched`): all of them with `q.countAll`,
+   * else up to one beyond the page.
    */
   async history(q: AlertHistoryQuery): Promise<AlertHistoryPage> {
     const page = Math.min(500, q.maxScan);
     const floor = q.sinceMs === undefined ? '-' : String(q.sinceMs);
-    let end = '+';
+    let end = q.beforeId === undefined ? '+' : `(${q.beforeId}`;
     let scanned = 0;
+    let matched = 0;
+    let lastReadId: string | undefined;
     const entries: AlertHistoryEntry[] = [];
+    const result = (truncated: boolean): AlertHistoryPage => ({ entries, truncated, matched, lastReadId });
     for (;;) {
       const batch = await this.opts.redis.xrevrange(this.keys.history, end, floor, 'COUNT', page);
       for (const [id, fields] of batch) {
         scanned++;
+        lastReadId = id;
         const e = historyEntryOf(id, fields);
         if (e === undefined || !q.accept(e)) continue;
-        entries.push(e);
-        if (entries.length >= q.limit) return { entries, truncated: false };
+        matched++;
+        if (entries.length < q.limit) entries.push(e);
+        else if (q.countAll !== true) return result(false);
       }
-      if (batch.length < page) return { entries, truncated: false };
-      if (scanned >= q.maxScan) return { entries, truncated: true };
-      const last = batch[batch.length - 1]![0];
-      end = `(${last}`;
+      if (batch.length < page) return result(false);
+      if (scanned >= q.maxScan) return result(true);
+      end = `(${lastReadId}`;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Turns one Kafka batch of the reads topic into what the consumer does with it: chunks of valid
- * INTERVAL reads for apply.lua (each with its fence offset), DLQ records for invalid messages, and
+ * INTERVAL reads for the partition's writer (each with its fence offset), DLQ records for invalid messages, and
  * counts. Pure apart from the watermark state it advances, so replay decisions are testable.
  */
 import {
@@ -14,6 +14,7 @@ import {
   type TopologyIndex,
   type ValidIntervalRead,
 } from '@ami/shared/contracts';
+import type { Partitioner } from '@ami/shared/partitioner';
 import { toApplyRead, type ApplyRead } from '../realtime-view/apply-args.ts';
 import type { ApplyChunk } from '../realtime-view/apply.ts';
 
@@ -45,13 +46,16 @@ export interface ReadPlanContext {
   readonly topology: TopologyIndex | undefined;
   /**
    * Partitions of the reads topic. When given, an INTERVAL read on another partition than its
-   * meter's (its key is not its meter_id) goes to the DLQ as WRONG_PARTITION: applied here it would
-   * sit under keys no reader looks up, and a copy on the right partition would be counted twice in
-   * the grid sums.
+   * meter's (the one `partitioner` gives its meter_id) goes to the DLQ as WRONG_PARTITION, saying
+   * whether its key is not its meter_id or the producer's partitioner is another: applied here it
+   * would sit under keys no reader looks up, and a copy on the right partition would be counted
+   * twice in the grid sums.
    */
   readonly numPartitions?: number;
+  /** AMI_KAFKA_PARTITIONER: the head-end producer's rule meters are placed by (default murmur2). */
+  readonly partitioner?: Partitioner;
   readonly retentionDays: number;
-  /** Messages per apply.lua call (the chunk's fence moves once per call). */
+  /** Messages per write (the chunk's fence moves once per write.lua call). */
   readonly maxMessagesPerChunk: number;
   readonly watermarks: PartitionWatermarks;
 }
@@ -73,7 +77,11 @@ export interface ReadPlan {
   readonly counts: ReadPlanCounts;
 }
 
-function attributionOf(read: ValidIntervalRead, ctx: ReadPlanContext): GridAttribution | DlqReason {
+function attributionOf(
+  read: ValidIntervalRead,
+  key: InboundMessage['key'],
+  ctx: ReadPlanContext,
+): GridAttribution | DlqReason {
   let substationId = '';
   let region = '';
   if (ctx.topology !== undefined) {
@@ -83,7 +91,10 @@ function attributionOf(read: ValidIntervalRead, ctx: ReadPlanContext): GridAttri
     region = known.topology.region;
   }
   if (ctx.numPartitions !== undefined) {
-    const misrouted = checkMeterPartition(read.meter_id, ctx.partition, ctx.numPartitions);
+    const misrouted = checkMeterPartition(read.meter_id, ctx.partition, ctx.numPartitions, {
+      partitioner: ctx.partitioner,
+      key: key ?? null,
+    });
     if (misrouted !== undefined) return { failure: misrouted };
   }
   return { transformerId: read.transformer_id, feederId: read.feeder_id, substationId, region };
@@ -146,7 +157,7 @@ function planMessage(m: InboundMessage, ctx: ReadPlanContext, plan: ReadPlan, ch
   const v = validateRead(m.value ?? null, ctx.validation);
   if (!v.ok) return toDlq(m, v, ctx, plan);
   const read = v.read;
-  const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, ctx) : undefined;
+  const attribution = read.read_type === 'INTERVAL' ? attributionOf(read, m.key, ctx) : undefined;
   if (attribution !== undefined && 'failure' in attribution) return toDlq(m, attribution.failure, ctx, plan);
   const { counts } = plan;
   counts.valid++;

@@ -589,6 +589,7 @@ export class SpeedConsumer {
       validation: { ...this.deps.validation, nowMs, timeZone: config.connection.timeZone },
       topology: this.deps.topology,
       numPartitions,
+      partitioner: config.topics.partitioner,
       retentionDays: settings.retentionDays,
       maxMessagesPerChunk: settings.maxMessagesPerChunk,
       watermarks: this.watermarks,

@@ -1,7 +1,7 @@
 /**
  * @ami/speed-layer/realtime-view — the only way other packages read what the speed layer keeps in
  * Redis. `RealtimeView` (built from the Redis client, AMI_SPEED_KEY_PREFIX, the reads topic's
- * partition count and AMI_TIMEZONE) answers a meter's interval tail, a grid entity's windows (over
+ * partition count, AMI_KAFKA_PARTITIONER and AMI_TIMEZONE) answers a meter's interval tail, a grid entity's windows (over
  * dates, a whole day, or one window of many entities), the entities with data on a date, the held
  * (not yet dropped) days and whether a day is still provisionally available. `AlertView` (the Redis
  * client and AMI_ALERT_KEY_PREFIX) answers the alert engine's shared watermark, the open alerts and

@@ -5,7 +5,7 @@
  * few slots many meters have a read in (readMeterPresence), each in one script call per partition.
  */
 import type { RedisClient } from '@ami/shared/clients';
-import { partitionOfMeter } from '@ami/shared/partitioner';
+import { DEFAULT_PARTITIONER, partitionOfMeter, type Partitioner } from '@ami/shared/partitioner';
 import { GET_RANGES_SCRIPT } from '../redis-scripts.ts';
 import { gridDayKey, meterDayKey, type GridLevel } from './keys.ts';
 import {
@@ -22,15 +22,19 @@ import {
   type MeterDay,
 } from './layout.ts';
 
-/** A meter's stored day (intervals, hourly and daily sums). */
+/**
+ * A meter's stored day (intervals, hourly and daily sums), from the partition `partitioner`
+ * (AMI_KAFKA_PARTITIONER) gives the meter.
+ */
 export async function readMeterDay(
   redis: RedisClient,
   keyPrefix: string,
   numPartitions: number,
   meterId: string,
   date: string,
+  partitioner: Partitioner = DEFAULT_PARTITIONER,
 ): Promise<MeterDay> {
-  const p = partitionOfMeter(meterId, numPartitions);
+  const p = partitionOfMeter(meterId, numPartitions, partitioner);
   return decodeMeterDay(await redis.getBuffer(meterDayKey(keyPrefix, p, meterId, date)));
 }
 
@@ -89,7 +93,8 @@ async function getRanges(
 /**
  * For each meter, whether its meter-day of `date` has a read in each interval slot of `indexes`
  * (readMeterDay(…).intervals[i] !== undefined, without decoding whole days): one script call per
- * partition holding some of the meters, reading each string only up to the last slot asked for.
+ * partition holding some of the meters (by `partitioner`, AMI_KAFKA_PARTITIONER), reading each
+ * string only up to the last slot asked for.
  */
 export async function readMeterPresence(
   redis: RedisClient,
@@ -98,6 +103,7 @@ export async function readMeterPresence(
   meterIds: readonly string[],
   date: string,
   indexes: readonly number[],
+  partitioner: Partitioner = DEFAULT_PARTITIONER,
 ): Promise<Map<string, boolean[]>> {
   const out = new Map<string, boolean[]>();
   if (meterIds.length === 0 || indexes.length === 0) {
@@ -111,7 +117,7 @@ export async function readMeterPresence(
   const end = HEADER_BYTES + (Math.max(...indexes) + 1) * SLOT_BYTES - 1;
   const byPartition = new Map<number, string[]>();
   for (const m of meterIds) {
-    const p = partitionOfMeter(m, numPartitions);
+    const p = partitionOfMeter(m, numPartitions, partitioner);
     const list = byPartition.get(p);
     if (list === undefined) byPartition.set(p, [m]);
     else list.push(m);

@@ -1,13 +1,13 @@
 /**
  * Test fixture: puts interval reads into a realtime view exactly as the speed layer does — each
  * message validated by the shared validator, turned into apply records (toApplyRead) and applied
- * per partition by the real Lua script (applyChunk), with offsets after the partition's fence so a
+ * per partition (its meter's, by the configured partitioner) by the real Lua script (applyChunk), with offsets after the partition's fence so a
  * second seeding of the same view is applied too. Used by the tests of every layer that reads the
  * realtime view (serving routes, reconciliation).
  */
 import type { RedisClient } from '@ami/shared/clients';
 import { validateRead } from '@ami/shared/contracts';
-import { partitionOfMeter } from '@ami/shared/partitioner';
+import { partitionOfMeter, type Partitioner } from '@ami/shared/partitioner';
 import { formatIsoUtc, INTERVAL_MS } from '@ami/shared/time';
 import { applyChunk } from '../realtime-view/apply.ts';
 import { toApplyRead, type ApplyRead } from '../realtime-view/apply-args.ts';
@@ -30,6 +30,8 @@ export interface SeedRead {
 export interface SeedOptions {
   readonly keyPrefix: string;
   readonly partitions: number;
+  /** AMI_KAFKA_PARTITIONER the view is read with (default murmur2): a meter goes to its partition. */
+  readonly partitioner?: Partitioner;
   readonly timeZone: string;
   /** "Now" of the validator (reads must not be in its future). */
   readonly nowMs: number;
@@ -81,7 +83,7 @@ export async function applyToRealtimeView(
     if (!v.ok) throw new Error(`seed read rejected: ${v.reason}: ${v.detail}`);
     if (v.read.read_type !== 'INTERVAL')
       throw new Error('only INTERVAL reads go into the realtime view here');
-    const p = partitionOfMeter(v.read.meter_id, opts.partitions);
+    const p = partitionOfMeter(v.read.meter_id, opts.partitions, opts.partitioner);
     const list = byPartition.get(p) ?? [];
     list.push(
       toApplyRead(v.read, '0', r.attribution, {

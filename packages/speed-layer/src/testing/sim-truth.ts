@@ -8,6 +8,7 @@
  */
 import type { RedisClient } from '@ami/shared/clients';
 import type { TopologyRow } from '@ami/shared/contracts';
+import type { Partitioner } from '@ami/shared/partitioner';
 import { intervalIndexInLocalDay, localDate, parseIsoInstant } from '@ami/shared/time';
 import { NO_FAULTS, Simulation, topologyRow, type FaultRates, type MessageSink } from '@ami/simulator';
 import { GRID_LEVELS, type GridLevel } from '../realtime-view/keys.ts';
@@ -125,17 +126,21 @@ export function expectedFromTruth(run: SimRun): TruthView {
   return view;
 }
 
-/** The same reduction of what Redis holds, read through the public readers. */
+/**
+ * The same reduction of what Redis holds, read through the public readers (meters found by
+ * `partitioner`, AMI_KAFKA_PARTITIONER, default murmur2).
+ */
 export async function realtimeViewOf(
   redis: RedisClient,
   keyPrefix: string,
   partitions: number,
   run: SimRun,
+  partitioner?: Partitioner,
 ): Promise<TruthView> {
   const view = emptyView();
   for (const date of run.dates) {
     for (const row of run.topology) {
-      const day = await readMeterDay(redis, keyPrefix, partitions, row.meter_id, date);
+      const day = await readMeterDay(redis, keyPrefix, partitions, row.meter_id, date, partitioner);
       let any = false;
       day.intervals.forEach((s) => {
         if (s === undefined) return;
