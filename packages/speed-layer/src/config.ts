@@ -84,6 +84,12 @@ export const speedLayerSettings = {
     '2',
     parse.int(1, 64),
   ),
+  viewCacheMb: setting(
+    'AMI_SPEED_VIEW_CACHE_MB',
+    'Realtime-view values the consumer holds in process (MiB, all its partitions): each value is read from Redis once, then only the changed bytes are written; an evicted value is read again',
+    '256',
+    parse.int(1, 65_536),
+  ),
   keyPrefix: setting(
     'AMI_SPEED_KEY_PREFIX',
     'Prefix of the realtime-view Redis keys (inside the hash tag)',

@@ -6,10 +6,10 @@
  */
 import { redisScript } from '@ami/shared/clients';
 
-/** realtime-view/apply.lua: one chunk of a partition applied with its fence, exactly once. */
-export const APPLY_SCRIPT = redisScript(
-  'amiRealtimeApply',
-  new URL('./realtime-view/apply.lua', import.meta.url),
+/** realtime-view/write.lua: the changed bytes of one chunk of a partition, with its fence, exactly once. */
+export const WRITE_SCRIPT = redisScript(
+  'amiRealtimeWrite',
+  new URL('./realtime-view/write.lua', import.meta.url),
 );
 
 /** realtime-view/get-ranges.lua: one byte range of many strings of one partition (run as Buffer). */

@@ -5,6 +5,7 @@ import { integrationConfig, uniqueName } from '../../../test/support/config.ts';
 import { partitionOfMeter } from '@ami/shared/partitioner';
 import { PartitionWatermarks } from '../src/watermark.ts';
 import { applyChunk, readFence } from '../src/realtime-view/apply.ts';
+import { PartitionWriter, createViewValueCache } from '../src/realtime-view/partition-writer.ts';
 import { planReadBatch, type InboundMessage } from '../src/consumer/plan-reads.ts';
 import { viewAsModel, normalise } from './support/compare.ts';
 import { TZ, dayOfMessages, fleet, model, topologyRows } from './support/fleet.ts';
@@ -12,7 +13,7 @@ import { TZ, dayOfMessages, fleet, model, topologyRows } from './support/fleet.t
 const PARTITIONS = 6;
 const DATE = '2025-03-10';
 
-describe('apply.lua against real Redis', () => {
+describe('the realtime-view writer (write.lua) against real Redis', () => {
   const redis = createRedis(integrationConfig(), { connectionName: 'speed-apply-it' });
   const prefixes: string[] = [];
 
@@ -117,5 +118,67 @@ describe('apply.lua against real Redis', () => {
     expect(second.replayed).toBe(first.inserted + first.replaced + first.unchanged);
     const after2 = await viewAsModel(redis, prefix, PARTITIONS, meters, DATE);
     expect(after2).toEqual(after1);
+  });
+
+  it('a long-lived writer with a tiny cache and a second writer taking over midway give the same view', async () => {
+    const prefix = uniqueName('rvit');
+    prefixes.push(prefix);
+    const meters = fleet(20);
+    const topology = buildTopologyIndex(topologyRows(meters));
+    const messages = dayOfMessages(meters, DATE, 7, {
+      duplicates: 100,
+      corrections: 150,
+      ties: 30,
+      invalid: 0,
+    });
+    const nowMs = Date.now();
+    const parts = byPartition(messages);
+    const expected = normalise(
+      model(
+        [...parts.values()].flatMap((ms) => ms.map((m) => (m.value as Buffer).toString())),
+        meters,
+        nowMs,
+      ),
+    );
+    const totals = { inserted: 0, replaced: 0, unchanged: 0, replayed: 0 };
+    const add = (r: { inserted: number; replaced: number; unchanged: number; replayed: number }) => {
+      totals.inserted += r.inserted;
+      totals.replaced += r.replaced;
+      totals.unchanged += r.unchanged;
+      totals.replayed += r.replayed;
+    };
+    for (const [p, list] of parts) {
+      const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
+      const { chunks } = planReadBatch(list, {
+        topic: 'reads',
+        partition: p,
+        keyPrefix: prefix,
+        timeZone: TZ,
+        nowMs,
+        validation: { nowMs, timeZone: TZ },
+        topology,
+        retentionDays: 7,
+        maxMessagesPerChunk: 15,
+        watermarks,
+      });
+      expect(chunks.length).toBeGreaterThan(4);
+      // 4 KiB of cache: values are evicted between (and within) chunks and read again
+      const a = new PartitionWriter(redis, prefix, p, createViewValueCache(4096));
+      const b = new PartitionWriter(redis, prefix, p, createViewValueCache(1 << 20));
+      const half = Math.floor(chunks.length / 2);
+      const threeQuarters = Math.floor((chunks.length * 3) / 4);
+      for (const c of chunks.slice(0, half)) add(await a.apply(c));
+      for (const c of chunks.slice(half, threeQuarters)) add(await b.apply(c));
+      // a's values are stale now: it notices the moved fence, reads again, and skips b's chunk
+      const again = await a.apply(chunks[threeQuarters - 1]!);
+      expect(again.replayed).toBe(chunks[threeQuarters - 1]!.reads.length);
+      expect(again.inserted + again.replaced + again.unchanged).toBe(0);
+      for (const c of chunks.slice(threeQuarters)) add(await a.apply(c));
+    }
+    expect(totals.inserted).toBe(20 * 96);
+    expect(totals.replayed).toBe(0);
+    const view = await viewAsModel(redis, prefix, PARTITIONS, meters, DATE);
+    expect(view.meterDays).toEqual(expected.meterDays);
+    expect(view.grid).toEqual(expected.grid);
   });
 });

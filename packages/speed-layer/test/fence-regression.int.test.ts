@@ -1,7 +1,7 @@
 /**
  * Redis loses writes while the speed layer keeps running (it restarts from an older AOF, fails over
  * to a lagging replica, or comes back empty): the realtime view and its fences go back in time, the
- * committed Kafka offsets do not. The consumer must notice on its next apply (apply.lua refuses a
+ * committed Kafka offsets do not. The consumer must notice on its next apply (write.lua refuses a
  * chunk when the stored fence is below the one the consumer last saw) and re-apply from the stored
  * fence — without it the reads between the two fences are never applied again (a hole).
  *

@@ -16,12 +16,7 @@ import {
   hourSlotStartMs,
   mergeGridWindows,
 } from '../src/realtime-view/layout.ts';
-import {
-  READ_RECORD_BYTES,
-  encodeApplyReads,
-  checkLimitsFitLayout,
-  toApplyRead,
-} from '../src/realtime-view/apply-args.ts';
+import { checkLimitsFitLayout, toApplyRead } from '../src/realtime-view/apply-args.ts';
 import {
   fenceKey,
   gridDayKey,
@@ -85,29 +80,6 @@ describe('toApplyRead', () => {
       digestPrefix: Number.parseInt(versionDigest(r).slice(0, 8), 16),
       attribution: 'TR-1|FD-1|SS-1|REG-1',
     });
-    const b = { ...a, offset: '42', slot: 6 };
-    const args = encodeApplyReads([a, b, { ...a, offset: '43', attribution: 'TR-2|FD-1||REG-1' }], 'rv', 3);
-    // one meter-day (4 args), two attributions of that date (text + 4 grid keys each), one blob
-    expect(args.slice(0, 6)).toEqual(['1', a.meterDayKey, '2025-03-10', '96', '0', '2']);
-    expect(args.slice(6, 16)).toEqual([
-      a.attribution,
-      '{rv:3}:g:t:TR-1:2025-03-10',
-      '{rv:3}:g:f:FD-1:2025-03-10',
-      '{rv:3}:g:s:SS-1:2025-03-10',
-      '{rv:3}:g:r:REG-1:2025-03-10',
-      'TR-2|FD-1||REG-1',
-      '{rv:3}:g:t:TR-2:2025-03-10',
-      '{rv:3}:g:f:FD-1:2025-03-10',
-      '',
-      '{rv:3}:g:r:REG-1:2025-03-10',
-    ]);
-    const blob = args[16] as Buffer;
-    expect(blob.length).toBe(3 * READ_RECORD_BYTES);
-    expect(blob.readUIntBE(READ_RECORD_BYTES, 6)).toBe(42);
-    expect(blob.readUInt8(READ_RECORD_BYTES + 8)).toBe(6);
-    expect(blob.readUInt32BE(9)).toBe(1_000_000);
-    expect(blob.readInt32BE(13)).toBe(777);
-    expect(blob.readUInt16BE(2 * READ_RECORD_BYTES + 24)).toBe(2);
   });
 
   it('uses 100 slots on the long DST day and 26 hour slots', () => {

@@ -5,12 +5,13 @@
  * AMI_SPEED_CONCURRENT_PARTITIONS).
  *
  * Per partition batch: validate (invalid → DLQ with reason and source offset, produced before
- * anything is committed), apply the valid reads chunk by chunk with apply.lua (each call atomically
- * applies the chunk and moves the partition's fence in Redis), then commit the Kafka offset. A crash
+ * anything is committed), apply the valid reads chunk by chunk through the partition's writer
+ * (realtime-view/partition-writer.ts: latest-wins decided in process on the values it holds, then
+ * one write.lua call writes the changed bytes and moves the partition's fence in Redis atomically), then commit the Kafka offset. A crash
  * anywhere replays from the committed offset; the fence makes the replay a no-op for everything
  * already applied. If Redis lost writes (e.g. the last second of AOF), its fence is behind the
  * committed offset: the consumer commits fence + 1 and starts a new Kafka session, which reads on
- * from there, so nothing is lost either — on assignment (fence read) and while running (apply.lua
+ * from there, so nothing is lost either — on assignment (fence read) and while running (write.lua
  * refuses a chunk when the stored fence is below the one this process last saw, e.g. Redis came
  * back from an older AOF or a lagging replica).
  * Events are validated (invalid → events DLQ) and handed to the alert engine (alerts/) before
@@ -52,7 +53,13 @@ import type { EventCodeTable } from '@ami/shared/domain';
 import type { Logger } from '@ami/shared/log';
 import type { SpeedLayerSettings } from '../config.ts';
 import type { SpeedMetrics } from '../metrics.ts';
-import { applyChunk, readFence } from '../realtime-view/apply.ts';
+import { readFence } from '../realtime-view/apply.ts';
+import {
+  PartitionWriter,
+  createViewValueCache,
+  type ViewValueCache,
+  type WriteResult,
+} from '../realtime-view/partition-writer.ts';
 import type { AlertEngine } from '../alerts/engine.ts';
 import { sweepRetention, type BatchWatermarkSource } from '../retention/sweep.ts';
 import { PartitionWatermarks } from '../watermark.ts';
@@ -107,6 +114,8 @@ export interface SpeedConsumerStats {
   pauses: number;
   retentionDroppedDays: number;
   retentionDroppedUncoveredDays: number;
+  /** Redis commands the realtime-view writes cost (reads of values not held, scripts, SETRANGEs). */
+  redisCommands: number;
 }
 
 export class SpeedConsumer {
@@ -127,6 +136,7 @@ export class SpeedConsumer {
     pauses: 0,
     retentionDroppedDays: 0,
     retentionDroppedUncoveredDays: 0,
+    redisCommands: 0,
   };
   readonly watermarks: PartitionWatermarks;
   /**
@@ -160,13 +170,18 @@ export class SpeedConsumer {
   private readonly logEnd = new Map<string, bigint>();
   /**
    * Per partition, the fence this process knows Redis holds (the one it read on assignment, then
-   * each apply's): apply.lua refuses a chunk when the stored fence is lower — Redis lost writes
+   * each apply's): write.lua refuses a chunk when the stored fence is lower — Redis lost writes
    * while we kept running — and the consumer rewinds to the stored fence instead of leaving a hole.
    */
   private readonly knownFence = new Map<number, number>();
+  /** Per reads partition, its realtime-view writer (created when the partition is restored). */
+  private readonly writers = new Map<number, PartitionWriter>();
+  /** The realtime-view values the writers hold (all partitions, bounded by AMI_SPEED_VIEW_CACHE_MB). */
+  private readonly viewValues: ViewValueCache;
 
   constructor(private readonly deps: SpeedConsumerDeps) {
     const s = deps.settings;
+    this.viewValues = createViewValueCache(s.viewCacheMb * 1024 * 1024);
     this.now = deps.now ?? Date.now;
     this.watermarks = new PartitionWatermarks({
       allowedLatenessMs: s.allowedLatenessS * 1000,
@@ -288,6 +303,9 @@ export class SpeedConsumer {
     this.watermarks.forgetAll();
     this.eventWatermarks.forgetAll();
     this.eventsBehind.clear();
+    // values may have been written by the partition's owner meanwhile: read them again
+    this.writers.clear();
+    this.viewValues.clear();
     if (!keepFences) this.knownFence.clear();
   }
 
@@ -554,10 +572,10 @@ export class SpeedConsumer {
   private async restorePartition(batch: PartitionBatch, nowMs: number): Promise<boolean> {
     const p = batch.partition;
     const first = batch.records[0] as KafkaRecord;
-    const fence = await this.withRetry(batch.topic, p, () =>
-      readFence(this.deps.redis, this.deps.settings.keyPrefix, p),
-    );
+    const writer = new PartitionWriter(this.deps.redis, this.deps.settings.keyPrefix, p, this.viewValues);
+    const fence = await this.withRetry(batch.topic, p, () => writer.restore());
     if (fence === undefined) return false;
+    this.writers.set(p, writer);
     const known = this.knownFence.get(p);
     this.watermarks.restore(p, fence.maxEventMs, nowMs);
     this.knownFence.set(p, fence.offset);
@@ -617,8 +635,10 @@ export class SpeedConsumer {
     batch: PartitionBatch,
     chunks: readonly PlannedChunk[],
   ): Promise<KafkaRecord | undefined> {
-    const { redis, settings } = this.deps;
+    const { settings } = this.deps;
     const p = batch.partition;
+    const writer = this.writers.get(p);
+    if (writer === undefined) throw new Error(`partition ${p} was not restored before its first apply`);
     const byOffset = new Map(batch.records.map((r) => [String(r.offset), r]));
     let applied: KafkaRecord | undefined;
     for (const chunk of chunks) {
@@ -626,11 +646,7 @@ export class SpeedConsumer {
       const expectedFence = this.knownFence.get(p);
       const r = await this.withRetry(batch.topic, p, () => {
         started = this.now();
-        return applyChunk(
-          redis,
-          settings.keyPrefix,
-          expectedFence === undefined ? chunk : { ...chunk, expectedFence },
-        );
+        return writer.apply(chunk, expectedFence);
       });
       if (r === undefined) break;
       if (r.regressed) {
@@ -658,17 +674,14 @@ export class SpeedConsumer {
     this.rewind(partition, BigInt(fence) + 1n);
   }
 
-  private recordApplied(
-    chunk: PlannedChunk,
-    r: Awaited<ReturnType<typeof applyChunk>>,
-    appliedAtMs: number,
-  ): void {
+  private recordApplied(chunk: PlannedChunk, r: WriteResult, appliedAtMs: number): void {
     const { metrics } = this.deps;
     this.stats.inserted += r.inserted;
     this.stats.replaced += r.replaced;
     this.stats.unchanged += r.unchanged;
     this.stats.replayed += r.replayed;
     this.stats.expired += r.expired;
+    this.stats.redisCommands += r.redisCommands;
     this.appliedSinceTick += r.inserted + r.replaced + r.unchanged;
     if (metrics) {
       metrics.applied.inc({ effect: 'inserted' }, r.inserted);

@@ -1,17 +1,10 @@
 /**
- * What apply.lua needs to know about one valid INTERVAL read: pure, so the whole encoding is
+ * What the realtime view's writer (partition-writer.ts) needs to know about one valid INTERVAL read: pure, so the whole encoding is
  * unit-tested without Redis.
  */
 import { versionDigest, type ReadLimits, type ValidIntervalRead } from '@ami/shared/contracts';
 import { intervalIndexInLocalDay, intervalsInLocalDay, localDate, localDayBounds } from '@ami/shared/time';
-import {
-  GRID_LEVELS,
-  attributionText,
-  gridDayKey,
-  meterDayKey,
-  parseAttributionText,
-  type GridAttribution,
-} from './keys.ts';
+import { attributionText, meterDayKey, type GridAttribution } from './keys.ts';
 import {
   INTERVAL_SLOTS,
   MAX_READ_DELAY_MS,
@@ -21,7 +14,7 @@ import {
   voltageToCv,
 } from './layout.ts';
 
-/** One read as apply.lua receives it (see encodeApplyReads for the wire form). */
+/** One read as the writer applies it. */
 export interface ApplyRead {
   /** Kafka offset of the message (decimal text). */
   readonly offset: string;
@@ -100,63 +93,4 @@ export function toApplyRead(
     digestPrefix: Number.parseInt(versionDigest(read).slice(0, 8), 16),
     attribution: attributionText(grid),
   };
-}
-
-/** Bytes of one read's record in the chunk blob (see encodeApplyReads). */
-export const READ_RECORD_BYTES = 26;
-
-/**
- * apply.lua's arguments after the fence ones: a table of the chunk's meter-days (key, date, day
- * slots, phase), a table of its (attribution, date) pairs — the text and the 4 grid-day keys, so the
- * script builds no key strings — then one binary blob with a fixed 26-byte
- * big-endian record per read — uint48 offset, uint16 meter-day number, uint8 slot, uint32 delay ms,
- * int32 Wh, uint16 cV, uint8 estimated, uint32 digest prefix, uint16 attribution number (numbers
- * are 1-based table positions). One blob instead of 11 strings per read keeps argument parsing and
- * string allocation on both sides out of the hot path.
- */
-export function encodeApplyReads(
-  reads: readonly ApplyRead[],
-  keyPrefix: string,
-  partition: number,
-): (string | Buffer)[] {
-  const dayNumbers = new Map<string, number>();
-  const days: string[] = [];
-  const attributionNumbers = new Map<string, number>();
-  const attributions: string[] = [];
-  const blob = Buffer.allocUnsafe(reads.length * READ_RECORD_BYTES);
-  let at = 0;
-  for (const r of reads) {
-    let day = dayNumbers.get(r.meterDayKey);
-    if (day === undefined) {
-      day = dayNumbers.size + 1;
-      dayNumbers.set(r.meterDayKey, day);
-      days.push(r.meterDayKey, r.date, String(r.daySlots), String(r.dayPhase));
-    }
-    const attributionId = `${r.attribution}@${r.date}`;
-    let attribution = attributionNumbers.get(attributionId);
-    if (attribution === undefined) {
-      attribution = attributionNumbers.size + 1;
-      attributionNumbers.set(attributionId, attribution);
-      const grid = parseAttributionText(r.attribution);
-      const ids = [grid.transformerId, grid.feederId, grid.substationId, grid.region];
-      attributions.push(
-        r.attribution,
-        ...GRID_LEVELS.map((level, i) => {
-          const id = ids[i] ?? '';
-          return id === '' ? '' : gridDayKey(keyPrefix, partition, level, id, r.date);
-        }),
-      );
-    }
-    blob.writeUIntBE(Number(r.offset), at, 6);
-    blob.writeUInt16BE(day, at + 6);
-    blob.writeUInt8(r.slot, at + 8);
-    blob.writeUInt32BE(r.readDelayMs, at + 9);
-    blob.writeInt32BE(r.wh, at + 13);
-    blob.writeUInt16BE(r.voltageCv, at + 17);
-    blob.writeUInt8(r.estimated, at + 19);
-    blob.writeUInt32BE(r.digestPrefix, at + 20);
-    blob.writeUInt16BE(attribution, at + 24);
-    at += READ_RECORD_BYTES;
-  }
-  return [String(dayNumbers.size), ...days, String(attributionNumbers.size), ...attributions, blob];
 }

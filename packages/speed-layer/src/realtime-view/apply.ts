@@ -1,11 +1,13 @@
 /**
- * Applies one chunk of one partition to the realtime view with apply.lua (run through the speed
- * layer's script loader, redis-scripts.ts), and reads a partition's fence back.
+ * Applies one chunk of one partition to the realtime view (a one-off PartitionWriter: the fence
+ * and the touched values read from Redis, latest-wins decided in process, write.lua writes the
+ * changed bytes with the fence), and reads a partition's fence back. The consumer keeps one
+ * PartitionWriter per partition instead, so it reads each value once, not once per chunk.
  */
 import type { RedisClient } from '@ami/shared/clients';
-import { APPLY_SCRIPT } from '../redis-scripts.ts';
-import { encodeApplyReads, type ApplyRead } from './apply-args.ts';
-import { daysKey, fenceKey, partitionTag } from './keys.ts';
+import type { ApplyRead } from './apply-args.ts';
+import { fenceKey } from './keys.ts';
+import { PartitionWriter, createViewValueCache } from './partition-writer.ts';
 
 export interface ApplyChunk {
   readonly partition: number;
@@ -41,39 +43,26 @@ export interface ApplyResult {
   readonly regressed: boolean;
 }
 
-function toNumber(x: unknown): number {
-  if (typeof x !== 'number') throw new Error(`apply script returned ${typeof x}, expected a number`);
-  return x;
-}
+/** A one-off writer holds at most this many bytes of values. */
+const ONE_OFF_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** Applies `chunk` atomically together with its fence (see apply.lua). */
+/** Applies `chunk` atomically together with its fence (see partition-writer.ts and write.lua). */
 export async function applyChunk(
   redis: RedisClient,
   keyPrefix: string,
   chunk: ApplyChunk,
 ): Promise<ApplyResult> {
-  const out = await APPLY_SCRIPT.run(
+  const writer = new PartitionWriter(
     redis,
-    [fenceKey(keyPrefix, chunk.partition), daysKey(keyPrefix, chunk.partition)],
-    [
-      partitionTag(keyPrefix, chunk.partition),
-      chunk.lastOffset,
-      chunk.maxEventMs === undefined ? '' : String(chunk.maxEventMs),
-      ...encodeApplyReads(chunk.reads, keyPrefix, chunk.partition),
-      ...(chunk.expectedFence === undefined ? [] : [String(chunk.expectedFence)]),
-    ],
+    keyPrefix,
+    chunk.partition,
+    createViewValueCache(ONE_OFF_CACHE_BYTES),
   );
-  if (!Array.isArray(out) || out.length !== 7) throw new Error('apply script returned an unexpected reply');
-  const [inserted, replaced, unchanged, replayed, previousFence, expired, regressed] = out.map(toNumber) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return { inserted, replaced, unchanged, replayed, previousFence, expired, regressed: regressed === 1 };
+  const { inserted, replaced, unchanged, replayed, previousFence, expired, regressed } = await writer.apply(
+    chunk,
+    chunk.expectedFence,
+  );
+  return { inserted, replaced, unchanged, replayed, previousFence, expired, regressed };
 }
 
 export interface PartitionFence {

@@ -1,6 +1,6 @@
 /**
- * Key layout of the realtime view (the one place that names Redis keys; apply.lua builds grid keys
- * with the same pattern from the tag it is given, and a test checks both agree).
+ * Key layout of the realtime view (the one place that names Redis keys; write.lua only writes the
+ * keys it is given).
  *
  * Every key derived from partition p of the reads topic starts with the Redis Cluster hash tag of
  * that partition, `{<prefix>:<p>}`, so one Lua script can update all of them and the partition's
@@ -18,7 +18,7 @@ import { ID_PATTERN } from '@ami/shared/contracts';
 export const GRID_LEVELS = ['transformer', 'feeder', 'substation', 'region'] as const;
 export type GridLevel = (typeof GRID_LEVELS)[number];
 
-/** One-letter code of a level inside keys (apply.lua uses the same letters, in this order). */
+/** One-letter code of a level inside keys (in this order). */
 export const GRID_LEVEL_CODES: Readonly<Record<GridLevel, string>> = {
   transformer: 't',
   feeder: 'f',

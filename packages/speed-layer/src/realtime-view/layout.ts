@@ -1,5 +1,6 @@
 /**
- * Byte layout of the realtime-view values (apply.lua writes them, the decoders here read them).
+ * Byte layout of the realtime-view values (plan-writes.ts encodes them, write.lua stores the changed
+ * bytes, the decoders here read them).
  * Fixed-width big-endian binary records in plain Redis strings: no per-field overhead, O(1)
  * GETRANGE/SETRANGE updates, and no dependency on hash-listpack server settings.
  *
@@ -83,7 +84,7 @@ export interface SlotVersion {
   readonly digestPrefix: number;
 }
 
-/** Order of two versions of one interval as apply.lua applies it (> 0: `a` wins). */
+/** Order of two versions of one interval as plan-writes.ts applies it (> 0: `a` wins). */
 export function compareSlotVersions(a: SlotVersion, b: SlotVersion): number {
   if (a.readDelayMs !== b.readDelayMs) return a.readDelayMs < b.readDelayMs ? -1 : 1;
   if (a.wh !== b.wh) return a.wh < b.wh ? -1 : 1;

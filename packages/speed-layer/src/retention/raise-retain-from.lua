@@ -1,6 +1,6 @@
 --[[
   Moves a partition's retention fence forward (sweep.ts): sets the fence hash's `retainFrom` to
-  the given local date unless it already holds that date or a later one. apply.lua then skips
+  the given local date unless it already holds that date or a later one. write.lua then skips
   reads of earlier dates, so a late read cannot recreate a day the sweep is dropping.
 
   Input:

@@ -1,6 +1,6 @@
 /**
  * The retention sweep (I/O around policy.ts): per partition, read the registry of dates and the
- * fence, decide, then drop. A drop first moves the fence's `retainFrom` (so apply.lua stops
+ * fence, decide, then drop. A drop first moves the fence's `retainFrom` (so write.lua stops
  * writing that date: a late read cannot recreate a dropped day), then deletes the date's keys
  * with SCAN (on every master of a Redis Cluster) + UNLINK, then removes the date from the registry. A crash in between is repaired by
  * the next sweep, which sees the date still registered and deletes again. Safe to run from several

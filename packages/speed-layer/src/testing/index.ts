@@ -4,7 +4,7 @@
  * realtime view and the alert store below the contract (`@ami/speed-layer/realtime-view`), so that
  * tests can seed exactly what the speed layer would have written and compare exactly what it holds.
  *
- *  - seed the realtime view through the real apply path (validated reads, apply.lua, offsets after
+ *  - seed the realtime view through the real apply path (validated reads, the partition writer and write.lua, offsets after
  *    the fence) and the alert store through the real AlertStore;
  *  - read a meter's or a grid entity's stored day back for exact comparisons, and the simulator's
  *    truth reduced to what the view must hold;

@@ -1,7 +1,7 @@
 /**
  * Which local dates the realtime view still holds. Each partition registers the dates it has keys
  * of in its day registry (keys.ts `daysKey`; the retention sweep removes a date when it drops it),
- * and its fence's `retainFrom` is the oldest date retention still keeps (apply.lua refuses older
+ * and its fence's `retainFrom` is the oldest date retention still keeps (write.lua refuses older
  * reads). A request for many dates after a stale watermark thus costs one HKEYS per partition, not
  * one GET per date.
  */
