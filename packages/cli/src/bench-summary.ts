@@ -89,6 +89,24 @@ export const SPEC9_TARGETS: readonly Target[] = [
     },
   },
   {
+    what: 'speed layer: Redis server CPU per read',
+    file: 'speed',
+    figure: 'redis_cpu_us_per_read',
+    unit: 'µs',
+    goal: 'at-most',
+    limit: 1.5,
+    bounds: [
+      {
+        figure: 'redis_bound_set_cpu_us_per_op',
+        label: 'redis-benchmark: Redis CPU per SET at the same pipeline depth',
+      },
+    ],
+    context: (r) => {
+      const c = num(r, 'redis_commands_per_read');
+      return c === undefined ? undefined : `${c} Redis commands per read (script-internal ones included)`;
+    },
+  },
+  {
     what: 'Redis memory per meter per retained day',
     file: 'speed',
     figure: 'redis_bytes_per_meter_day',
@@ -168,6 +186,8 @@ export const SPEC9_FIGURES: Readonly<Record<string, readonly string[]>> = {
     'freshness_p50_ms',
     'freshness_p99_ms',
     'redis_bytes_per_meter_day',
+    'redis_cpu_us_per_read',
+    'redis_commands_per_read',
   ],
   batch: ['intervals_per_s', 'duckdb_bound_intervals_per_s', 'archive_bytes_per_read', 'day_rebuild_s'],
   serve: ['meter_series_rps', 'meter_series_p99_ms', 'billing_export_rps', 'trivial_rps'],

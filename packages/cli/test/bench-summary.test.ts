@@ -31,6 +31,9 @@ const full: Record<string, BenchRecord> = {
     redis_bytes_per_meter_day: 2461,
     redis_meter_key_bytes_per_meter_day: 1640,
     redis_grid_key_bytes_per_meter_day: 796,
+    redis_cpu_us_per_read: 4.93,
+    redis_commands_per_read: 1.216,
+    redis_bound_set_cpu_us_per_op: 2.24,
     quick: false,
   },
   batch: {
@@ -132,7 +135,8 @@ describe('renderSummary', () => {
   it('lists every target not met, and only those, with the gap', () => {
     const section = md.split('## Targets not met')[1]!.split('## ')[0]!;
     const items = section.split('\n').filter((l) => l.startsWith('- '));
-    expect(items).toHaveLength(6);
+    expect(items).toHaveLength(7);
+    expect(section).toContain('speed layer: Redis server CPU per read: 4.93 µs is 3.3× the 1.5 µs limit');
     expect(section).toContain('speed layer sustained ingest, one process: 52,666 reads/s is 21 %');
     expect(section).toContain('2,225 ms is 89× the 25 ms limit');
     expect(section).toContain('651,954 intervals/s is 65 %');

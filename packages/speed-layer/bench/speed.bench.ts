@@ -64,8 +64,13 @@ async function main(): Promise<void> {
       reads_per_s: ingest ? Math.round(ingest.readsPerS) : null,
       raw_consume_reads_per_s: ingest ? Math.round(ingest.rawConsumeReadsPerS) : null,
       ratio_to_raw: ingest ? Number((ingest.readsPerS / ingest.rawConsumeReadsPerS).toFixed(3)) : null,
+      redis_cpu_us_per_read: ingest ? Number(ingest.redisCpuUsPerRead.toFixed(2)) : null,
+      redis_commands_per_read: ingest ? Number(ingest.redisCommandsPerRead.toFixed(3)) : null,
       redis_bound_lua_reads_per_s: redisBound?.luaReadsPerS ? Math.round(redisBound.luaReadsPerS) : null,
       redis_bound_set_ops_per_s: redisBound?.setOpsPerS ? Math.round(redisBound.setOpsPerS) : null,
+      redis_bound_set_cpu_us_per_op: redisBound?.setCpuUsPerOp
+        ? Number(redisBound.setCpuUsPerOp.toFixed(2))
+        : null,
       ratio_to_redis_bound:
         ingest && redisBound?.luaReadsPerS
           ? Number((ingest.readsPerS / redisBound.luaReadsPerS).toFixed(3))

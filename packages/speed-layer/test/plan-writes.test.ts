@@ -50,7 +50,7 @@ function store() {
     apply(reads: ApplyRead[]) {
       const days = planMeterDays(reads, (k) => values.get(k) ?? ABSENT, 'rv', 0);
       const grid = planGridWrites(days.grid, (k) => values.get(k) ?? ABSENT);
-      for (const [k, v] of [...days.values, ...grid.values]) values.set(k, v);
+      for (const [k, v] of [...days.commit(), ...grid.commit()]) values.set(k, v);
       return { days, grid };
     },
   };

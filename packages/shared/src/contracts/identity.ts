@@ -121,6 +121,23 @@ function text(s: string): void {
  * units, null as a distinct tag. Equal content ⇒ equal digest.
  */
 export function versionDigest(r: ReadVersion): string {
+  hashVersion(r);
+  const a = fmix32(lane1);
+  const b = fmix32(lane2 ^ a);
+  return hex8(a) + hex8(b);
+}
+
+/**
+ * The first 32 bits of versionDigest as a number (= parseInt(versionDigest(r).slice(0, 8), 16)),
+ * without formatting the digest: what the speed layer keeps per interval slot.
+ */
+export function versionDigestPrefix(r: ReadVersion): number {
+  hashVersion(r);
+  return fmix32(lane1);
+}
+
+/** Feeds a version's content into the two lanes (see versionDigest). */
+function hashVersion(r: ReadVersion): void {
   lane1 = 0x811c9dc5;
   lane2 = 0x9747b28c;
   text(r.meter_id);
@@ -147,9 +164,6 @@ export function versionDigest(r: ReadVersion): string {
   text(r.customer_id);
   text(r.transformer_id);
   text(r.feeder_id);
-  const a = fmix32(lane1);
-  const b = fmix32(lane2 ^ a);
-  return hex8(a) + hex8(b);
 }
 
 function checkKeyDomain(r: ReadVersion): void {

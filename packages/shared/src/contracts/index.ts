@@ -120,6 +120,7 @@ export {
   readVersionKey,
   sameReadIdentity,
   versionDigest,
+  versionDigestPrefix,
   type ReadIdentity,
   type ReadVersion,
 } from './identity.ts';

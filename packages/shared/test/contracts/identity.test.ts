@@ -9,6 +9,8 @@ import {
   readVersionKey,
   sameReadIdentity,
   validateRead,
+  versionDigest,
+  versionDigestPrefix,
   type ReadVersion,
 } from '../../src/contracts/index.ts';
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '../../src/time/index.ts';
@@ -107,6 +109,16 @@ describe('compareReadVersions is a total order over version contents', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('versionDigestPrefix', () => {
+  it('is the first 32 bits of versionDigest', () => {
+    fc.assert(
+      fc.property(versions, (a) => {
+        expect(versionDigestPrefix(a)).toBe(Number.parseInt(versionDigest(a).slice(0, 8), 16));
+      }),
     );
   });
 });

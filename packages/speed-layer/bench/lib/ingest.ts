@@ -25,12 +25,17 @@ import { NO_FAULTS, Simulation } from '@ami/simulator';
 import { openKafkaSink } from '@ami/simulator';
 import { loadSpeedLayerSettings } from '../../src/config.ts';
 import { SpeedConsumer } from '../../src/consumer/speed-consumer.ts';
+import { perRead, redisServerStats } from './redis-stats.ts';
 import { createBenchTopic, deleteBenchTopic, deleteKeys, topicEnd } from './topics.ts';
 
 export interface IngestFigures {
   readonly readsPerS: number;
   readonly rawConsumeReadsPerS: number;
   readonly reads: number;
+  /** Redis server CPU (user + sys) per read while the speed layer ingested, µs. */
+  readonly redisCpuUsPerRead: number;
+  /** Redis commands per read while the speed layer ingested (script-internal ones included). */
+  readonly redisCommandsPerRead: number;
 }
 
 async function prefill(config: AmiConfig, topic: string, meters: number, days: number): Promise<number> {
@@ -98,7 +103,7 @@ async function speedConsume(
   run: string,
   total: number,
   end: Map<number, bigint>,
-): Promise<number> {
+): Promise<{ readsPerS: number; redisCpuUsPerRead: number; redisCommandsPerRead: number }> {
   const topic = config.topics.reads;
   const settings = {
     ...loadSpeedLayerSettings(),
@@ -116,6 +121,7 @@ async function speedConsume(
     eventCodes: loadDomainConfig().eventCodes,
     logger: createLogger('bench-speed', { level: 'warn' }),
   });
+  const before = await redisServerStats(redis);
   const t0 = performance.now();
   await consumer.start();
   const seconds = await withAdmin(kafka, async (admin) => {
@@ -129,12 +135,18 @@ async function speedConsume(
     }
   });
   await consumer.stop();
+  const after = await redisServerStats(redis);
   if (consumer.stats.readsValid !== total) {
     throw new Error(`speed layer validated ${consumer.stats.readsValid} of ${total} reads`);
   }
   await deleteKeys(redis, settings.keyPrefix);
   redis.disconnect();
-  return total / seconds;
+  const { cpuUsPerRead, commandsPerRead } = perRead(before, after, total);
+  return {
+    readsPerS: total / seconds,
+    redisCpuUsPerRead: cpuUsPerRead,
+    redisCommandsPerRead: commandsPerRead,
+  };
 }
 
 export async function measureIngest(
@@ -153,7 +165,7 @@ export async function measureIngest(
     if (total !== reads) throw new Error(`topic holds ${total} messages, simulator sent ${reads}`);
     const raw = await plainConsume(kafka, topic, run, total);
     const speed = await speedConsume(kafka, config, run, total, end);
-    return { readsPerS: speed, rawConsumeReadsPerS: raw, reads: total };
+    return { ...speed, rawConsumeReadsPerS: raw, reads: total };
   } finally {
     await deleteBenchTopic(kafka, topic);
   }

@@ -13,10 +13,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { deleteKeysMatching, isCluster, type RedisClient } from '@ami/shared/clients';
+import { perRead, redisServerStats } from './redis-stats.ts';
 
 export interface RedisBoundFigures {
   readonly luaReadsPerS: number | null;
   readonly setOpsPerS: number | null;
+  /** Redis server CPU (user + sys, INFO cpu) per SET of that run, µs: the bound of redis_cpu_us_per_read. */
+  readonly setCpuUsPerOp: number | null;
   readonly chunk: number;
   readonly concurrency: number;
 }
@@ -70,7 +73,13 @@ export async function measureRedisBound(
   redisUrl: string,
   opts: { chunk: number; concurrency: number; calls: number },
 ): Promise<RedisBoundFigures> {
-  const none = { luaReadsPerS: null, setOpsPerS: null, chunk: opts.chunk, concurrency: opts.concurrency };
+  const none = {
+    luaReadsPerS: null,
+    setOpsPerS: null,
+    setCpuUsPerOp: null,
+    chunk: opts.chunk,
+    concurrency: opts.concurrency,
+  };
   if (spawnSync('redis-benchmark', ['--version']).error) {
     process.stderr.write('redis bound skipped: redis-benchmark not found (apt-get install redis-tools)\n');
     return none;
@@ -94,6 +103,7 @@ export async function measureRedisBound(
       SLOT_VALUE,
       String(opts.chunk),
     ]);
+    const before = await redisServerStats(redis);
     const setOpsPerS = redisBenchmark(redisUrl, [
       '-c',
       String(opts.concurrency),
@@ -107,7 +117,9 @@ export async function measureRedisBound(
       `${prefix}:s:__rand_int__`,
       SLOT_VALUE,
     ]);
-    return { ...none, luaReadsPerS: callsPerS * opts.chunk, setOpsPerS };
+    const sets = opts.calls * opts.chunk;
+    const { cpuUsPerRead: setCpuUsPerOp } = perRead(before, await redisServerStats(redis), sets);
+    return { ...none, luaReadsPerS: callsPerS * opts.chunk, setOpsPerS, setCpuUsPerOp };
   } finally {
     await deleteKeysMatching(redis, `${prefix}:*`);
   }

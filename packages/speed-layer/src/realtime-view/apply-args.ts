@@ -2,7 +2,7 @@
  * What the realtime view's writer (partition-writer.ts) needs to know about one valid INTERVAL read: pure, so the whole encoding is
  * unit-tested without Redis.
  */
-import { versionDigest, type ReadLimits, type ValidIntervalRead } from '@ami/shared/contracts';
+import { versionDigestPrefix, type ReadLimits, type ValidIntervalRead } from '@ami/shared/contracts';
 import { intervalIndexInLocalDay, intervalsInLocalDay, localDate, localDayBounds } from '@ami/shared/time';
 import { attributionText, meterDayKey, type GridAttribution } from './keys.ts';
 import {
@@ -90,7 +90,7 @@ export function toApplyRead(
     wh: read.consumptionWh,
     voltageCv,
     estimated: read.estimated_flag ? 1 : 0,
-    digestPrefix: Number.parseInt(versionDigest(read).slice(0, 8), 16),
+    digestPrefix: versionDigestPrefix(read),
     attribution: attributionText(grid),
   };
 }

@@ -24,6 +24,7 @@ import {
   EFFECT_UNCHANGED,
   planGridWrites,
   planMeterDays,
+  type GridKeyCache,
   type ValueWrite,
 } from './plan-writes.ts';
 
@@ -101,6 +102,8 @@ function toNumber(x: unknown): number {
 export class PartitionWriter {
   private fence: PartitionFenceState | undefined;
   private readonly tag: string;
+  /** Grid-day keys per attribution and date, so a chunk builds no key string it built before. */
+  private readonly gridKeys: GridKeyCache = new Map();
 
   constructor(
     private readonly redis: RedisClient,
@@ -198,7 +201,7 @@ export class PartitionWriter {
       live.map((r) => r.meterDayKey),
       values,
     );
-    const days = planMeterDays(live, valueOf, this.keyPrefix, this.partition);
+    const days = planMeterDays(live, valueOf, this.keyPrefix, this.partition, this.gridKeys);
     commands += await this.load(days.grid.keys(), values);
     const grid = planGridWrites(days.grid, valueOf);
     const writes = [...days.writes, ...grid.writes];
@@ -234,7 +237,7 @@ export class PartitionWriter {
     commands += 3 + (chunk.maxEventMs === undefined ? 0 : 2) + registered + writes.length;
 
     const skipped = toNumber(reply[3]);
-    this.commitValues([days.values, grid.values], storedRetainFrom);
+    this.commitValues([days.commit(), grid.commit()], storedRetainFrom);
     const counts = [0, 0, 0];
     live.forEach((r, i) => {
       if (skipped > 0 && storedRetainFrom !== undefined && r.date < storedRetainFrom) expired++;
