@@ -43,31 +43,41 @@ describe('the realtime-view writer (write.lua) against real Redis', () => {
     return out;
   }
 
+  /** The consumer's plan of one partition's messages (validation, DLQ, chunks of `chunk` messages). */
+  function planPartition(
+    prefix: string,
+    p: number,
+    messages: InboundMessage[],
+    chunk: number,
+    nowMs: number,
+    fenceMaxEventMs?: number,
+  ) {
+    const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
+    watermarks.restore(p, fenceMaxEventMs, nowMs);
+    return planReadBatch(messages, {
+      topic: 'reads',
+      partition: p,
+      keyPrefix: prefix,
+      timeZone: TZ,
+      nowMs,
+      validation: { nowMs, timeZone: TZ },
+      topology: buildTopologyIndex(topologyRows(fleet(20))),
+      retentionDays: 7,
+      maxMessagesPerChunk: chunk,
+      watermarks,
+    });
+  }
+
   async function applyAll(
     prefix: string,
     parts: Map<number, InboundMessage[]>,
     chunk: number,
     nowMs: number,
   ) {
-    const meters = fleet(20);
-    const topology = buildTopologyIndex(topologyRows(meters));
     const totals = { inserted: 0, replaced: 0, unchanged: 0, replayed: 0, dlq: 0 };
-    const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
     for (const [p, messages] of parts) {
       const fence = await readFence(redis, prefix, p);
-      watermarks.restore(p, fence.maxEventMs, nowMs);
-      const plan = planReadBatch(messages, {
-        topic: 'reads',
-        partition: p,
-        keyPrefix: prefix,
-        timeZone: TZ,
-        nowMs,
-        validation: { nowMs, timeZone: TZ },
-        topology,
-        retentionDays: 7,
-        maxMessagesPerChunk: chunk,
-        watermarks,
-      });
+      const plan = planPartition(prefix, p, messages, chunk, nowMs, fence.maxEventMs);
       totals.dlq += plan.dlq.length;
       for (const c of plan.chunks) {
         const r = await applyChunk(redis, prefix, c);
@@ -80,25 +90,24 @@ describe('the realtime-view writer (write.lua) against real Redis', () => {
     return totals;
   }
 
-  it('applies duplicates, corrections and ties exactly, and a replay changes nothing', async () => {
+  /** A day of 20 meters with faults, split by partition, and the view the model expects of it. */
+  function scenario(seed: number, faults: Parameters<typeof dayOfMessages>[3]) {
     const prefix = uniqueName('rvit');
     prefixes.push(prefix);
     const meters = fleet(20);
-    const messages = dayOfMessages(meters, DATE, 42, {
+    const nowMs = Date.now();
+    const parts = byPartition(dayOfMessages(meters, DATE, seed, faults));
+    const values = [...parts.values()].flatMap((ms) => ms.map((m) => (m.value as Buffer).toString()));
+    return { prefix, meters, parts, nowMs, expected: normalise(model(values, meters, nowMs)) };
+  }
+
+  it('applies duplicates, corrections and ties exactly, and a replay changes nothing', async () => {
+    const { prefix, meters, parts, nowMs, expected } = scenario(42, {
       duplicates: 150,
       corrections: 200,
       ties: 40,
       invalid: 12,
     });
-    const nowMs = Date.now();
-    const parts = byPartition(messages);
-    const expected = normalise(
-      model(
-        [...parts.values()].flatMap((ms) => ms.map((m) => (m.value as Buffer).toString())),
-        meters,
-        nowMs,
-      ),
-    );
 
     const first = await applyAll(prefix, parts, 97, nowMs);
     expect(first.dlq).toBe(12);
@@ -121,25 +130,12 @@ describe('the realtime-view writer (write.lua) against real Redis', () => {
   });
 
   it('a long-lived writer with a tiny cache and a second writer taking over midway give the same view', async () => {
-    const prefix = uniqueName('rvit');
-    prefixes.push(prefix);
-    const meters = fleet(20);
-    const topology = buildTopologyIndex(topologyRows(meters));
-    const messages = dayOfMessages(meters, DATE, 7, {
+    const { prefix, meters, parts, nowMs, expected } = scenario(7, {
       duplicates: 100,
       corrections: 150,
       ties: 30,
       invalid: 0,
     });
-    const nowMs = Date.now();
-    const parts = byPartition(messages);
-    const expected = normalise(
-      model(
-        [...parts.values()].flatMap((ms) => ms.map((m) => (m.value as Buffer).toString())),
-        meters,
-        nowMs,
-      ),
-    );
     const totals = { inserted: 0, replaced: 0, unchanged: 0, replayed: 0 };
     const add = (r: { inserted: number; replaced: number; unchanged: number; replayed: number }) => {
       totals.inserted += r.inserted;
@@ -148,19 +144,7 @@ describe('the realtime-view writer (write.lua) against real Redis', () => {
       totals.replayed += r.replayed;
     };
     for (const [p, list] of parts) {
-      const watermarks = new PartitionWatermarks({ allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
-      const { chunks } = planReadBatch(list, {
-        topic: 'reads',
-        partition: p,
-        keyPrefix: prefix,
-        timeZone: TZ,
-        nowMs,
-        validation: { nowMs, timeZone: TZ },
-        topology,
-        retentionDays: 7,
-        maxMessagesPerChunk: 15,
-        watermarks,
-      });
+      const { chunks } = planPartition(prefix, p, list, 15, nowMs);
       expect(chunks.length).toBeGreaterThan(4);
       // 4 KiB of cache: values are evicted between (and within) chunks and read again
       const a = new PartitionWriter(redis, prefix, p, createViewValueCache(4096));
